@@ -1,0 +1,97 @@
+package dev.tollgate;
+
+import dev.tollgate.policy.Scope;
+
+/**
+ * Who pays for a call: a user on a plan, with an optional team, organisation, API key id and IP address.
+ * The app builds it from its own authentication, or the gateway does; it never comes from an
+ * unauthenticated header.
+ *
+ * <pre>{@code
+ * Subject.user("alice", "free").inTeam("research").inOrg("acme").withKey("key-7").withIp("203.0.113.9")
+ * }</pre>
+ *
+ * @param userId the user's id; not empty
+ * @param plan the name of the user's plan
+ * @param team the user's team, or null
+ * @param org the user's organisation, or null
+ * @param key the id of the API key used (never the key itself), or null
+ * @param ip the caller's IP address, or null
+ */
+public record Subject(String userId, String plan, String team, String org, String key, String ip) {
+
+    /** The longest id accepted for any scope. */
+    public static final int MAX_ID_LENGTH = 256;
+
+    /** Checks every id: the user id and plan are required, and no id is empty or longer than 256 characters. */
+    public Subject {
+        userId = checkId(userId, "user id", true);
+        plan = checkId(plan, "plan", true);
+        team = checkId(team, "team", false);
+        org = checkId(org, "org", false);
+        key = checkId(key, "key", false);
+        ip = checkId(ip, "ip", false);
+    }
+
+    /** A user on a plan, with no team or org. */
+    public static Subject user(String userId, String plan) {
+        return new Subject(userId, plan, null, null, null, null);
+    }
+
+    /** This subject in a team; team-scoped rules then count against the team. */
+    public Subject inTeam(String team) {
+        return new Subject(userId, plan, checkId(team, "team", true), org, key, ip);
+    }
+
+    /** This subject in an organisation; org-scoped rules then count against it. */
+    public Subject inOrg(String org) {
+        return new Subject(userId, plan, team, checkId(org, "org", true), key, ip);
+    }
+
+    /** This subject calling with an API key id; key-scoped rules then count against that key. */
+    public Subject withKey(String keyId) {
+        return new Subject(userId, plan, team, org, checkId(keyId, "key", true), ip);
+    }
+
+    /** This subject calling from an IP address; ip-scoped rules then count against it. */
+    public Subject withIp(String address) {
+        return new Subject(userId, plan, team, org, key, checkId(address, "ip", true));
+    }
+
+    /** This subject on another plan. */
+    public Subject onPlan(String newPlan) {
+        return new Subject(userId, checkId(newPlan, "plan", true), team, org, key, ip);
+    }
+
+    /**
+     * The id whose budget a rule of this scope counts against, or null when the subject has none (a user with
+     * no team is not held to team rules).
+     */
+    public String idFor(Scope scope) {
+        return switch (scope) {
+            case USER -> userId;
+            case KEY -> key;
+            case IP -> ip;
+            case TEAM -> team;
+            case ORG -> org;
+            case GLOBAL -> "*";
+        };
+    }
+
+    private static String checkId(String value, String field, boolean required) {
+        if (value == null) {
+            if (required) {
+                throw new IllegalArgumentException(field + " must not be null");
+            }
+            return null;
+        }
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException(field + " must not be empty");
+        }
+        if (value.length() > MAX_ID_LENGTH) {
+            throw new IllegalArgumentException(field + " must be at most " + MAX_ID_LENGTH + " characters, got "
+                    + value.length());
+        }
+        return value;
+    }
+}

@@ -1,0 +1,254 @@
+package dev.tollgate.internal;
+
+import dev.tollgate.policy.Algorithm;
+import dev.tollgate.policy.Rule;
+import dev.tollgate.store.Limit;
+import dev.tollgate.store.Outcome;
+
+/**
+ * The rule algorithms as pure functions over a slice of {@code long} state, for stores that keep state in
+ * the JVM. The Redis store's Lua scripts implement the same steps; the conformance suite holds them equal.
+ *
+ * <p>State layouts (all times in microseconds since the epoch):
+ * <ul>
+ *   <li>token bucket (GCRA): {@code [tat]}, the theoretical arrival time; the bucket is full when
+ *       {@code tat <= now}. A charge of n moves it on by {@code costMicros(n)}, and is allowed while
+ *       {@code tat - now <= tolerance}, the cost of the whole capacity. Debt moves it further.</li>
+ *   <li>fixed window and calendar quota: {@code [windowEnd, used]}. Keeping the end rather than the start
+ *       lets a store tell that the state is stale without knowing the rule.</li>
+ *   <li>sliding window: {@code [currentStart, current, previous]}. The estimate is
+ *       {@code ceil(previous * w / 1000) + current}, where {@code w = ceil((window - elapsed) / windowMillis)} is
+ *       the previous window's remaining weight in thousandths, rounded up so the estimate never undercounts.</li>
+ *   <li>concurrency: no longs; the leases live in a {@link LeaseTable}.</li>
+ * </ul>
+ */
+public final class Algorithms {
+
+    /** The furthest debt can push a token bucket's arrival time past now: ten years. */
+    public static final long MAX_DEBT_MICROS = 10L * 366 * 86_400 * 1_000_000;
+
+    /** A concurrency denial suggests retrying after at most this long: slots free up as calls end. */
+    public static final long CONCURRENCY_RETRY_MICROS = 1_000_000;
+
+    private Algorithms() {
+    }
+
+    /** How many longs of state an algorithm keeps. */
+    public static int stateSize(Algorithm algorithm) {
+        return switch (algorithm) {
+            case TOKEN_BUCKET -> 1;
+            case FIXED_WINDOW, CALENDAR_QUOTA -> 2;
+            case SLIDING_WINDOW -> 3;
+            case CONCURRENCY -> 0;
+        };
+    }
+
+    /**
+     * Evaluates a charge of {@code amount} at {@code now} without changing state, and records the result as
+     * operation {@code i} of {@code out}.
+     *
+     * @return true if the rule allows the charge
+     */
+    public static boolean evaluate(Limit limit, long[] s, int o, LeaseTable leases, long now, long amount, Outcome out,
+                                   int i) {
+        return switch (limit.algorithm()) {
+            case TOKEN_BUCKET -> evaluateBucket(limit, s, o, now, amount, out, i);
+            case FIXED_WINDOW, CALENDAR_QUOTA -> evaluateWindow(limit, s, o, now, amount, out, i);
+            case SLIDING_WINDOW -> evaluateSliding(limit, s, o, now, amount, out, i);
+            case CONCURRENCY -> evaluateConcurrency(limit, leases, now, amount, out, i);
+        };
+    }
+
+    /** Charges {@code amount} at {@code now}; call only after {@link #evaluate} allowed it in the same critical section. */
+    public static void charge(Limit limit, long[] s, int o, LeaseTable leases, long now, long amount, long leaseId) {
+        switch (limit.algorithm()) {
+            case TOKEN_BUCKET -> s[o] = Math.min(Math.max(s[o], now) + limit.costMicros(amount), now + MAX_DEBT_MICROS);
+            case FIXED_WINDOW, CALENDAR_QUOTA -> {
+                rollWindow(limit, s, o, now);
+                s[o + 1] = Math.min(s[o + 1] + amount, Rule.MAX_LIMIT);
+            }
+            case SLIDING_WINDOW -> {
+                rollSliding(limit, s, o, now);
+                s[o + 1] = Math.min(s[o + 1] + amount, Rule.MAX_SLIDING_LIMIT);
+            }
+            case CONCURRENCY -> {
+                if (amount > 0) {
+                    leases.add(leaseId, now + limit.leaseMicros(), amount);
+                }
+            }
+        }
+    }
+
+    /**
+     * Moves a charge made at {@code reservedAt} from {@code estimated} to {@code actual}. A surplus is refunded only
+     * to the window it was charged in, if that window is still counted; extra usage is charged now, past the limit
+     * if need be. Concurrency leases end.
+     */
+    public static void correct(Limit limit, long[] s, int o, LeaseTable leases, long now, long reservedAt,
+                               long estimated, long actual, long leaseId) {
+        switch (limit.algorithm()) {
+            case TOKEN_BUCKET -> {
+                long diff = limit.costMicros(actual) - limit.costMicros(estimated);
+                long tat = s[o];
+                if (diff > 0) {
+                    s[o] = Math.min(Math.max(tat, now) + diff, now + MAX_DEBT_MICROS);
+                } else if (diff < 0 && tat > now) {
+                    s[o] = Math.max(tat + diff, now);
+                }
+            }
+            case FIXED_WINDOW, CALENDAR_QUOTA -> {
+                long currentEnd = rollWindow(limit, s, o, now);
+                long diff = actual - estimated;
+                if (diff > 0) {
+                    s[o + 1] = Math.min(s[o + 1] + diff, Rule.MAX_LIMIT);
+                } else if (diff < 0 && limit.windowEnd(limit.windowStart(reservedAt)) == currentEnd) {
+                    s[o + 1] = Math.max(s[o + 1] + diff, 0);
+                }
+            }
+            case SLIDING_WINDOW -> {
+                long current = rollSliding(limit, s, o, now);
+                long charged = Math.floorDiv(reservedAt, limit.windowMicros()) * limit.windowMicros();
+                long diff = actual - estimated;
+                if (diff > 0) {
+                    s[o + 1] = Math.min(s[o + 1] + diff, Rule.MAX_SLIDING_LIMIT);
+                } else if (diff < 0 && charged == current) {
+                    s[o + 1] = Math.max(s[o + 1] + diff, 0);
+                } else if (diff < 0 && charged == current - limit.windowMicros()) {
+                    s[o + 2] = Math.max(s[o + 2] + diff, 0);
+                }
+            }
+            case CONCURRENCY -> leases.remove(leaseId);
+        }
+    }
+
+    /**
+     * True if the rule is back to its full limit, so its state can be forgotten. Needs only the algorithm and, for a
+     * sliding window, its length: a store can sweep state without the policy at hand.
+     */
+    public static boolean isIdle(Algorithm algorithm, long windowMicros, long[] s, int o, LeaseTable leases, long now) {
+        return switch (algorithm) {
+            case TOKEN_BUCKET -> s[o] <= now;
+            case FIXED_WINDOW, CALENDAR_QUOTA -> s[o + 1] == 0 || s[o] <= now;
+            case SLIDING_WINDOW -> (s[o + 1] == 0 && s[o + 2] == 0) || s[o] + 2 * windowMicros <= now;
+            case CONCURRENCY -> {
+                leases.purge(now);
+                yield leases.isEmpty();
+            }
+        };
+    }
+
+    private static boolean evaluateBucket(Limit limit, long[] s, int o, long now, long amount, Outcome out, int i) {
+        long tolerance = limit.toleranceMicros();
+        long tat = Math.max(s[o], now);
+        long cost = limit.costMicros(amount);
+        long next = Arith.addSat(tat, cost);
+        boolean allowed = next - now <= tolerance;
+        if (allowed) {
+            out.set(i, true, Math.min(limit.limit(), limit.unitsIn(now + tolerance - next)), next, 0);
+        } else {
+            long retry = cost > tolerance ? Outcome.NEVER : next - tolerance - now;
+            out.set(i, false, Math.min(limit.limit(), limit.unitsIn(now + tolerance - tat)), tat, retry);
+        }
+        return allowed;
+    }
+
+    private static boolean evaluateWindow(Limit limit, long[] s, int o, long now, long amount, Outcome out, int i) {
+        long end = limit.windowEnd(limit.windowStart(now));
+        long used = s[o] == end ? s[o + 1] : 0;
+        boolean allowed = used + amount <= limit.limit();
+        long after = allowed ? used + amount : used;
+        long retry = allowed ? 0 : amount > limit.limit() ? Outcome.NEVER : end - now;
+        out.set(i, allowed, Math.max(0, limit.limit() - after), end, retry);
+        return allowed;
+    }
+
+    private static boolean evaluateSliding(Limit limit, long[] s, int o, long now, long amount, Outcome out, int i) {
+        long window = limit.windowMicros();
+        long start = Math.floorDiv(now, window) * window;
+        long current;
+        long previous;
+        if (s[o] == start) {
+            current = s[o + 1];
+            previous = s[o + 2];
+        } else if (s[o] == start - window) {
+            current = 0;
+            previous = s[o + 1];
+        } else {
+            current = 0;
+            previous = 0;
+        }
+        long weight = Arith.ceilDiv(window - (now - start), limit.windowMillis());
+        long estimate = Arith.ceilDiv(previous * weight, 1_000) + current;
+        long max = limit.limit();
+        boolean allowed = estimate + amount <= max;
+        long currentAfter = allowed ? current + amount : current;
+        long reset = currentAfter > 0 ? start + 2 * window : previous > 0 ? start + window : now;
+        long retry;
+        if (allowed) {
+            retry = 0;
+        } else if (amount > max) {
+            retry = Outcome.NEVER;
+        } else {
+            retry = slidingRetry(limit, start, current, previous, amount, now);
+        }
+        out.set(i, allowed, Math.max(0, max - estimate - (allowed ? amount : 0)), reset, retry);
+        return allowed;
+    }
+
+    // The first instant at which the weighted estimate leaves room for the amount: later in this window as the
+    // previous window's weight falls, or else in the next window, where this window's count becomes the previous.
+    private static long slidingRetry(Limit limit, long start, long current, long previous, long amount, long now) {
+        long window = limit.windowMicros();
+        long millis = limit.windowMillis();
+        long room = limit.limit() - current - amount;
+        long at;
+        if (room >= 0) {
+            long weight = Math.min(1_000, room * 1_000 / previous);
+            at = start + window - weight * millis;
+        } else {
+            long weight = Math.min(1_000, (limit.limit() - amount) * 1_000 / current);
+            at = start + 2 * window - weight * millis;
+        }
+        return Math.max(1, at - now);
+    }
+
+    private static boolean evaluateConcurrency(Limit limit, LeaseTable leases, long now, long amount, Outcome out,
+                                               int i) {
+        leases.purge(now);
+        long inFlight = leases.inFlight();
+        boolean allowed = inFlight + amount <= limit.limit();
+        long after = allowed ? inFlight + amount : inFlight;
+        long reset = Math.max(now, leases.latestExpiry(now));
+        long retry;
+        if (allowed) {
+            retry = 0;
+        } else if (amount > limit.limit()) {
+            retry = Outcome.NEVER;
+        } else {
+            retry = Math.max(1, Math.min(CONCURRENCY_RETRY_MICROS, leases.earliestExpiry(now) - now));
+        }
+        out.set(i, allowed, Math.max(0, limit.limit() - after), reset, retry);
+        return allowed;
+    }
+
+    private static long rollWindow(Limit limit, long[] s, int o, long now) {
+        long end = limit.windowEnd(limit.windowStart(now));
+        if (s[o] != end) {
+            s[o] = end;
+            s[o + 1] = 0;
+        }
+        return end;
+    }
+
+    private static long rollSliding(Limit limit, long[] s, int o, long now) {
+        long window = limit.windowMicros();
+        long start = Math.floorDiv(now, window) * window;
+        if (s[o] == start) {
+            return start;
+        }
+        s[o + 2] = s[o] == start - window ? s[o + 1] : 0;
+        s[o + 1] = 0;
+        s[o] = start;
+        return start;
+    }
+}

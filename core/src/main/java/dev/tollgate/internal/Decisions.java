@@ -1,0 +1,118 @@
+package dev.tollgate.internal;
+
+import dev.tollgate.Decision;
+import dev.tollgate.RuleStatus;
+import dev.tollgate.policy.Mode;
+import dev.tollgate.policy.Durations;
+import dev.tollgate.policy.Rule;
+import dev.tollgate.store.Operation;
+import dev.tollgate.store.Outcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/** Turns a store's {@link Outcome} into a {@link Decision} with sentences people understand. */
+public final class Decisions {
+
+    private static final DateTimeFormatter RESET = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+
+    private Decisions() {
+    }
+
+    /** The decision for these operations and their outcome. */
+    public static Decision from(List<Operation> ops, Outcome outcome, String reservationId) {
+        int size = ops.size();
+        long now = outcome.nowMicros();
+        List<RuleStatus> rules = new ArrayList<>(size);
+        List<RuleStatus> dryRunHits = new ArrayList<>(0);
+        RuleStatus deniedBy = null;
+        Operation deniedOp = null;
+        long retryMicros = 0;
+        for (int i = 0; i < size; i++) {
+            Operation op = ops.get(i);
+            Rule rule = op.limit().rule();
+            boolean exceeded = !outcome.allowed(i);
+            long retry = outcome.retryAfterMicros(i);
+            Optional<Duration> ruleRetry = retry == Outcome.NEVER ? Optional.empty() : Optional.of(Duration.of(retry, ChronoUnit.MICROS));
+            RuleStatus status = new RuleStatus(rule, op.limit().limit(), outcome.remaining(i),
+                    CalendarPeriods.toInstant(outcome.resetAtMicros(i)), exceeded, ruleRetry);
+            rules.add(status);
+            if (!exceeded) {
+                continue;
+            }
+            if (rule.mode() == Mode.DRY_RUN) {
+                dryRunHits.add(status);
+                continue;
+            }
+            if (deniedBy == null) {
+                deniedBy = status;
+                deniedOp = op;
+            }
+            // Every live rule must allow the call, so it fits when the slowest of them does.
+            retryMicros = retryMicros == Outcome.NEVER || retry == Outcome.NEVER ? Outcome.NEVER : Math.max(retryMicros, retry);
+        }
+        boolean allowed = deniedBy == null;
+        String reason;
+        if (allowed) {
+            reason = dryRunHits.isEmpty() ? "allowed" : "allowed; dry-run rule " + dryRunHits.get(0).name()
+                    + " would deny: " + sentence(dryRunHits.get(0), amountOf(ops, dryRunHits.get(0)), now);
+        } else {
+            reason = sentence(deniedBy, deniedOp.amount(), now);
+        }
+        Optional<Duration> retryAfter = retryMicros == Outcome.NEVER ? Optional.empty()
+                : Optional.of(Duration.of(retryMicros, ChronoUnit.MICROS));
+        return new Decision(allowed, reason, Optional.ofNullable(deniedBy), Collections.unmodifiableList(rules),
+                retryAfter, Collections.unmodifiableList(dryRunHits), reservationId, CalendarPeriods.toInstant(now));
+    }
+
+    private static long amountOf(List<Operation> ops, RuleStatus status) {
+        for (Operation op : ops) {
+            if (op.limit().rule() == status.rule()) {
+                return op.amount();
+            }
+        }
+        return 0;
+    }
+
+    /** Why a rule denies a call of {@code amount}, e.g. "daily-tokens: 20,000 tokens per day used up; resets at ...". */
+    static String sentence(RuleStatus status, long amount, long nowMicros) {
+        Rule rule = status.rule();
+        String name = rule.name();
+        if (status.retryAfter().isEmpty()) {
+            return name + ": this call needs " + rule.meter().format(amount) + " but the limit is "
+                    + rule.describe() + "; it can never fit";
+        }
+        Duration wait = status.retryAfter().get();
+        String left = status.remaining() == 0 ? "used up"
+                : rule.meter().format(status.remaining()) + " left, this call needs " + rule.meter().format(amount);
+        return switch (rule.algorithm()) {
+            case TOKEN_BUCKET -> name + ": " + rule.describe() + " exceeded; "
+                    + (status.remaining() == 0 ? "" : rule.meter().format(status.remaining()) + " left, this call needs "
+                    + rule.meter().format(amount) + "; ") + "retry in " + Durations.formatWait(wait);
+            case CALENDAR_QUOTA -> name + ": " + rule.describe() + " " + left + "; resets at "
+                    + formatReset(status.resetAt(), rule.zone());
+            case FIXED_WINDOW -> name + ": " + rule.describe() + " " + left + "; resets at "
+                    + formatReset(status.resetAt(), ZoneOffset.UTC);
+            case SLIDING_WINDOW -> name + ": " + rule.describe() + " " + left + "; retry in "
+                    + Durations.formatWait(wait);
+            case CONCURRENCY -> name + ": " + rule.describe() + " already; retry when one finishes";
+        };
+    }
+
+    /** A reset instant in the rule's zone, to the minute when that is exact: {@code 2026-11-23T00:00Z}. */
+    static String formatReset(Instant at, ZoneId zone) {
+        ZoneId shown = zone == null ? ZoneOffset.UTC : zone;
+        var local = at.atZone(shown).toOffsetDateTime();
+        if (local.getSecond() == 0 && local.getNano() == 0) {
+            return DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mmXXX").format(local);
+        }
+        return RESET.format(local.truncatedTo(ChronoUnit.SECONDS));
+    }
+}

@@ -1,0 +1,116 @@
+package dev.tollgate.internal;
+
+import dev.tollgate.Charge;
+import dev.tollgate.Decision;
+import dev.tollgate.Reservation;
+import dev.tollgate.store.Adjustment;
+import dev.tollgate.store.Correction;
+import dev.tollgate.store.Operation;
+import dev.tollgate.store.Outcome;
+import dev.tollgate.store.Store;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A reservation; its decision is built the first time someone asks for it. */
+final class DefaultReservation implements Reservation {
+
+    private static final int OPEN = 0;
+    private static final int SETTLED = 1;
+    private static final int RELEASED = 2;
+
+    private final Store store;
+    private final Charge estimate;
+    private final List<Operation> ops;
+    private final Outcome outcome;
+    private final long id;
+    private final AtomicInteger state = new AtomicInteger(OPEN);
+    private volatile Decision decision;
+
+    DefaultReservation(Store store, Charge estimate, List<Operation> ops, Outcome outcome, long id) {
+        this.store = store;
+        this.estimate = estimate;
+        this.ops = ops;
+        this.outcome = outcome;
+        this.id = id;
+    }
+
+    @Override
+    public String id() {
+        return Long.toHexString(id);
+    }
+
+    @Override
+    public Decision decision() {
+        Decision d = decision;
+        if (d == null) {
+            d = Decisions.from(ops, outcome, id());
+            decision = d;
+        }
+        return d;
+    }
+
+    @Override
+    public boolean allowed() {
+        return outcome.committed();
+    }
+
+    @Override
+    public Charge estimate() {
+        return estimate;
+    }
+
+    @Override
+    public void settle(Charge actual) {
+        Objects.requireNonNull(actual, "actual");
+        finish(SETTLED);
+        adjust(actual);
+    }
+
+    @Override
+    public void release() {
+        finish(RELEASED);
+        adjust(Charge.NONE);
+    }
+
+    @Override
+    public boolean isFinished() {
+        return state.get() != OPEN;
+    }
+
+    @Override
+    public void close() {
+        if (allowed() && state.compareAndSet(OPEN, RELEASED)) {
+            adjust(Charge.NONE);
+        }
+    }
+
+    private void finish(int how) {
+        if (!allowed()) {
+            throw new IllegalStateException("reservation " + id() + " was denied, so nothing was reserved to "
+                    + (how == SETTLED ? "settle" : "release"));
+        }
+        if (!state.compareAndSet(OPEN, how)) {
+            throw new IllegalStateException("reservation " + id() + " was already "
+                    + (state.get() == SETTLED ? "settled" : "released") + "; it was not charged again");
+        }
+    }
+
+    private void adjust(Charge actual) {
+        List<Correction> corrections = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            if (outcome.allowed(i)) { // dry-run rules that would have denied were not charged
+                Operation op = ops.get(i);
+                corrections.add(new Correction(op.limit(), op.entity(), op.amount(),
+                        actual.amount(op.limit().rule().meter())));
+            }
+        }
+        store.adjust(new Adjustment(corrections, outcome.nowMicros(), id));
+    }
+
+    @Override
+    public String toString() {
+        return "Reservation " + id() + (allowed() ? " allowed" : " denied") + " " + estimate;
+    }
+}
