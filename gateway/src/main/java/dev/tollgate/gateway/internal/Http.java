@@ -1,0 +1,90 @@
+package dev.tollgate.gateway.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+
+/** Small blocking helpers over Jetty's core API, for handlers that run on a virtual thread per request. */
+public final class Http {
+
+    private Http() {
+    }
+
+    /** A request body larger than the limit. */
+    public static final class TooLarge extends IOException {
+        /** The limit that was passed. */
+        public TooLarge(long limit) {
+            super("request body is larger than " + limit + " bytes");
+        }
+    }
+
+    /**
+     * A Jetty server whose every task runs on a virtual thread (no pool to size: a slow stream costs a parked
+     * virtual thread and its buffers, not a platform thread).
+     */
+    public static Server server(String host, int port, String name) {
+        VirtualThreadPool threads = new VirtualThreadPool();
+        threads.setName(name);
+        threads.setMaxThreads(1 << 20); // the default of 200 would cap concurrent streams; memory is the real bound
+        Server server = new Server(threads);
+        ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(600_000);
+        connector.setAcceptQueueSize(4096);
+        server.addConnector(connector);
+        server.setStopTimeout(2_000);
+        return server;
+    }
+
+    /** The port the server listens on. */
+    public static int port(Server server) {
+        return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    }
+
+    /** Reads the whole body, failing with {@link TooLarge} past {@code limit} bytes without reading the rest. */
+    public static byte[] readBody(Request request, long limit) throws IOException {
+        long declared = request.getLength();
+        if (declared > limit) {
+            throw new TooLarge(limit);
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (body.length > limit) {
+                throw new TooLarge(limit);
+            }
+            return body;
+        }
+    }
+
+    /** Writes a complete response with a body, blocking until it is written. */
+    public static void send(Response response, int status, String contentType, byte[] body) throws IOException {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
+        Content.Sink.write(response, true, ByteBuffer.wrap(body));
+    }
+
+    /** Writes a JSON response. */
+    public static void json(Response response, int status, String json) throws IOException {
+        send(response, status, "application/json", json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes part of a streamed body and flushes it. */
+    public static void chunk(Response response, byte[] bytes) throws IOException {
+        Content.Sink.write(response, false, ByteBuffer.wrap(bytes));
+    }
+
+    /** Ends a streamed body. */
+    public static void end(Response response) throws IOException {
+        Content.Sink.write(response, true, ByteBuffer.allocate(0));
+    }
+}

@@ -1,0 +1,118 @@
+package dev.tollgate.gateway.internal;
+
+import dev.tollgate.Subject;
+import dev.tollgate.gateway.Config;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The client and service keys, held only as SHA-256 hashes. A presented key is hashed and looked up by its hash
+ * (the hash is the index, so the lookup reveals nothing about the stored keys), then compared with
+ * {@link MessageDigest#isEqual}, which takes the same time whatever the bytes. The keys themselves are never kept,
+ * logged or forwarded.
+ */
+public final class Keys {
+
+    /** What a presented key turned out to be. */
+    public sealed interface Lookup {}
+
+    /** A valid key: the subject it authenticates. */
+    public record Valid(Subject subject, Config.KeyConfig key) implements Lookup {}
+
+    /** A key that was configured but is revoked. */
+    public record Revoked(String keyId) implements Lookup {}
+
+    /** No key was presented. */
+    public record Missing() implements Lookup {}
+
+    /** A key that matches no configured key. */
+    public record Unknown() implements Lookup {}
+
+    private final Map<String, Config.KeyConfig> clients = new HashMap<>();
+    private final Map<String, byte[]> services = new HashMap<>();
+
+    /** The keys of a configuration. */
+    public Keys(List<Config.KeyConfig> clientKeys, List<byte[]> serviceKeyHashes) {
+        for (Config.KeyConfig k : clientKeys) {
+            clients.put(HexFormat.of().formatHex(k.sha256()), k);
+        }
+        for (byte[] h : serviceKeyHashes) {
+            services.put(HexFormat.of().formatHex(h), h);
+        }
+    }
+
+    /** The SHA-256 hash of a key's UTF-8 bytes. */
+    public static byte[] sha256(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    /** Authenticates a client key (null when none was presented). */
+    public Lookup client(String presented) {
+        if (presented == null || presented.isBlank()) {
+            return new Missing();
+        }
+        byte[] hash = sha256(presented.trim());
+        Config.KeyConfig k = clients.get(HexFormat.of().formatHex(hash));
+        if (k == null || !MessageDigest.isEqual(hash, k.sha256())) {
+            return new Unknown();
+        }
+        if (k.revoked()) {
+            return new Revoked(k.id());
+        }
+        Subject s = Subject.user(k.user(), k.plan()).withKey(k.id());
+        if (k.team() != null) {
+            s = s.inTeam(k.team());
+        }
+        if (k.org() != null) {
+            s = s.inOrg(k.org());
+        }
+        return new Valid(s, k);
+    }
+
+    /** True if the presented key is a configured service key. */
+    public boolean service(String presented) {
+        if (presented == null || presented.isBlank()) {
+            return false;
+        }
+        byte[] hash = sha256(presented.trim());
+        byte[] stored = services.get(HexFormat.of().formatHex(hash));
+        return stored != null && MessageDigest.isEqual(hash, stored);
+    }
+
+    /** The key a request presents: {@code Authorization: Bearer ...} or {@code x-api-key}. */
+    public static String presented(String authorization, String xApiKey) {
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return authorization.substring(7).trim();
+        }
+        if (xApiKey != null && !xApiKey.isBlank()) {
+            return xApiKey.trim();
+        }
+        return null;
+    }
+
+    /** The subject of a user's configured key, for the decision API; null if the user has no key. */
+    public Subject subjectOf(String user) {
+        for (Config.KeyConfig k : clients.values()) {
+            if (k.user().equals(user) && !k.revoked()) {
+                Subject s = Subject.user(k.user(), k.plan());
+                if (k.team() != null) {
+                    s = s.inTeam(k.team());
+                }
+                if (k.org() != null) {
+                    s = s.inOrg(k.org());
+                }
+                return s;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.tollgate.gateway.internal;
+
+import dev.tollgate.gateway.Config;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+
+/**
+ * The providers, over one pooled keep-alive Jetty {@link HttpClient}: connections are reused across calls, opening
+ * one is bounded by the connect timeout, a silence longer than the idle timeout (between two stream events, say)
+ * fails the call, and a whole exchange is bounded by the total timeout. Responses are read as they arrive (an
+ * {@link InputStreamResponseListener} per call), never buffered whole, and a call is aborted when the client goes.
+ */
+public final class Upstream implements AutoCloseable {
+
+    /** The provider could not be reached or answered nothing usable in time. */
+    public static final class Failure extends IOException {
+        private final boolean beforeSending;
+        private final boolean timeout;
+
+        Failure(String message, Throwable cause, boolean beforeSending, boolean timeout) {
+            super(message, cause);
+            this.beforeSending = beforeSending;
+            this.timeout = timeout;
+        }
+
+        /** True if the request never reached the provider (it cannot have billed anything). */
+        public boolean beforeSending() {
+            return beforeSending;
+        }
+
+        /** True if the provider took too long. */
+        public boolean timeout() {
+            return timeout;
+        }
+    }
+
+    /** A call whose response headers have arrived; read {@link #body()} as it streams, then close. */
+    public record Call(Request request, Response response, InputStream body) implements AutoCloseable {
+        /** Aborts the call: the provider's connection is closed and stops generating. */
+        public void abort(Throwable cause) {
+            request.abort(cause);
+        }
+
+        @Override
+        public void close() throws IOException {
+            body.close();
+        }
+    }
+
+    private final HttpClient client;
+
+    /** A client with the connect timeout of the given upstreams (the longer of the two). */
+    public Upstream(Config.UpstreamConfig openai, Config.UpstreamConfig anthropic) {
+        client = new HttpClient();
+        client.setConnectTimeout(Math.max(openai.connectTimeout().toMillis(), anthropic.connectTimeout().toMillis()));
+        client.setIdleTimeout(Math.max(openai.idleTimeout().toMillis(), anthropic.idleTimeout().toMillis()));
+        client.setMaxConnectionsPerDestination(16_384); // a long stream holds its connection; thousands may be open
+        client.setMaxRequestsQueuedPerDestination(65_536);
+        client.setFollowRedirects(false);
+        client.setUserAgentField(null);
+        client.setName("tollgate-upstream");
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the upstream HTTP client", e);
+        }
+    }
+
+    /**
+     * Sends a POST (or GET when {@code body} is null) and waits for the response headers.
+     *
+     * @param headers name/value pairs to send, the provider key among them
+     * @throws Failure when the provider cannot be reached or sends no headers within the timeouts
+     */
+    public Call send(Config.UpstreamConfig upstream, String url, byte[] body, String... headers) throws Failure {
+        Request request = client.newRequest(url)
+                .method(body == null ? HttpMethod.GET : HttpMethod.POST)
+                .timeout(upstream.timeout().toMillis(), TimeUnit.MILLISECONDS)
+                .idleTimeout(upstream.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .headers(h -> {
+                    h.remove(HttpHeader.USER_AGENT);
+                    h.put(HttpHeader.USER_AGENT, "tollgate");
+                    for (int i = 0; i < headers.length; i += 2) {
+                        if (headers[i + 1] != null) {
+                            h.put(headers[i], headers[i + 1]);
+                        }
+                    }
+                });
+        if (body != null) {
+            request.body(new BytesRequestContent("application/json", body));
+        }
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        request.send(listener);
+        try {
+            Response response = listener.get(upstream.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            return new Call(request, response, listener.getInputStream());
+        } catch (TimeoutException e) {
+            request.abort(e);
+            throw new Failure("the provider sent no answer within " + upstream.timeout().toSeconds() + "s", e, false, true);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            boolean timeout = cause instanceof TimeoutException;
+            boolean connect = cause instanceof java.net.ConnectException
+                    || cause instanceof java.net.UnknownHostException
+                    || cause instanceof java.nio.channels.UnresolvedAddressException;
+            throw new Failure(timeout ? "the provider sent no answer in time" : "the provider could not be reached: "
+                    + cause.getClass().getSimpleName(), cause, connect, timeout);
+        } catch (InterruptedException e) {
+            request.abort(e);
+            Thread.currentThread().interrupt();
+            throw new Failure("interrupted while waiting for the provider", e, false, false);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.stop();
+        } catch (Exception e) {
+            // closing at shutdown: nothing left to do
+        }
+    }
+}
