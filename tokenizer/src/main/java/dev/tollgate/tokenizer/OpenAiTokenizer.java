@@ -25,8 +25,6 @@ public final class OpenAiTokenizer implements TokenCounter {
     private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
     private static final Map<OpenAiEncoding, OpenAiTokenizer> SHARED = new EnumMap<>(OpenAiEncoding.class);
 
-    /** Texts shorter than this are counted whole. */
-    static final int MIN_SEGMENTED_CHARS = 64;
     /** Segments longer than this are counted without the cache. */
     static final int MAX_CACHED_CHARS = 48;
     /** Cache slots, a power of two; about 1.5 MB at most per encoding. */
@@ -60,9 +58,6 @@ public final class OpenAiTokenizer implements TokenCounter {
         }
         String s = text.toString();
         int n = s.length();
-        if (n < MIN_SEGMENTED_CHARS) {
-            return jtokkit.countTokensOrdinary(s);
-        }
         long total = 0;
         int start = 0;
         for (int i = 1; i < n - 1; i++) {
