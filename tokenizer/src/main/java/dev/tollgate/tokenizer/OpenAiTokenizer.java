@@ -60,13 +60,17 @@ public final class OpenAiTokenizer implements TokenCounter {
         int n = s.length();
         long total = 0;
         int start = 0;
-        for (int i = 1; i < n - 1; i++) {
-            if (s.charAt(i) == ' ' && isAsciiLetter(s.charAt(i + 1)) && !isSpace(s.charAt(i - 1))) {
-                total += segment(s, start, i);
+        int hash = 0; // the segment's String.hashCode(), computed in the same pass as the cuts
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c == ' ' && i > 0 && i + 1 < n && isAsciiLetter(s.charAt(i + 1)) && !isSpace(s.charAt(i - 1))) {
+                total += segment(s, start, i, hash);
                 start = i;
+                hash = 0;
             }
+            hash = 31 * hash + c;
         }
-        return total + segment(s, start, n);
+        return total + segment(s, start, n, hash);
     }
 
     /** jtokkit's count of the whole text, without segmentation or cache; the reference the tests compare with. */
@@ -74,14 +78,10 @@ public final class OpenAiTokenizer implements TokenCounter {
         return jtokkit.countTokensOrdinary(text);
     }
 
-    private int segment(String s, int from, int to) {
+    private int segment(String s, int from, int to, int h) {
         int len = to - from;
         if (len > MAX_CACHED_CHARS) {
             return jtokkit.countTokensOrdinary(s.substring(from, to));
-        }
-        int h = 0;
-        for (int i = from; i < to; i++) {
-            h = 31 * h + s.charAt(i);
         }
         int slot = (h ^ (h >>> 16)) & (CACHE_SIZE - 1);
         Cached c = cache[slot];
