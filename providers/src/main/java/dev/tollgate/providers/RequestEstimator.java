@@ -45,6 +45,9 @@ public final class RequestEstimator {
      */
     public static final long ANTHROPIC_IMAGE_TOKENS = 1_600;
 
+    /** The most choices ({@code n}) a request may ask for, as OpenAI allows. */
+    public static final long MAX_CHOICES = 128;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ModelCatalog catalog;
@@ -140,6 +143,9 @@ public final class RequestEstimator {
             }
             default -> throw new IllegalStateException("unhandled endpoint " + endpoint);
         }
+        if (choices > MAX_CHOICES) {
+            throw new InvalidRequestException("n", "n must be <= " + MAX_CHOICES + ", got " + choices);
+        }
         long inputTokens = Math.min(in.total(), price.contextWindow());
         long output;
         if (price.maxOutputTokens() == 0) {
@@ -147,7 +153,7 @@ public final class RequestEstimator {
         } else {
             long cap = requestedOutput >= 0 ? requestedOutput : defaultMaxOutputTokens;
             output = Math.min(cap, price.maxOutputTokens());
-            output = Math.multiplyExact(output, Math.max(1, choices));
+            output = output * Math.max(1, choices);
         }
         boolean streaming = root.path("stream").asBoolean(false);
         return new RequestEstimate(endpoint, model, price, inputTokens, output, in.estimated(), streaming);

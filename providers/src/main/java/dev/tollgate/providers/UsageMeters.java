@@ -46,16 +46,24 @@ public final class UsageMeters {
                 : new OpenAiStreamMeter(estimate, counter);
     }
 
-    /** OpenAI's {@code usage}, chat/completions style or Responses style. */
+    /**
+     * OpenAI's {@code usage}, chat/completions style or Responses style. Counts are read defensively: a negative or
+     * non-numeric count reads as 0, cached tokens are capped at the prompt and reasoning at the completion, so a
+     * malformed upstream usage never throws.
+     */
     static Usage openAi(JsonNode u) {
-        if (u.has("input_tokens")) { // Responses API
-            return Usage.openAi(u.path("input_tokens").asLong(), u.path("input_tokens_details").path("cached_tokens").asLong(),
-                    u.path("output_tokens").asLong(), u.path("output_tokens_details").path("reasoning_tokens").asLong());
-        }
-        long prompt = u.path("prompt_tokens").asLong();
-        long completion = u.path("completion_tokens").asLong();
-        return Usage.openAi(prompt, Math.min(prompt, u.path("prompt_tokens_details").path("cached_tokens").asLong()),
-                completion, Math.min(completion, u.path("completion_tokens_details").path("reasoning_tokens").asLong()));
+        boolean responses = u.has("input_tokens");
+        long prompt = count(u.path(responses ? "input_tokens" : "prompt_tokens"));
+        long cached = count(u.path(responses ? "input_tokens_details" : "prompt_tokens_details").path("cached_tokens"));
+        long completion = count(u.path(responses ? "output_tokens" : "completion_tokens"));
+        long reasoning = count(
+                u.path(responses ? "output_tokens_details" : "completion_tokens_details").path("reasoning_tokens"));
+        return Usage.openAi(prompt, Math.min(prompt, cached), completion, Math.min(completion, reasoning));
+    }
+
+    /** A token count from JSON: a non-negative whole number, else 0. */
+    static long count(JsonNode n) {
+        return n.canConvertToLong() && n.isIntegralNumber() ? Math.max(0, n.asLong()) : 0;
     }
 
     /**
@@ -65,19 +73,19 @@ public final class UsageMeters {
      */
     static Usage anthropic(JsonNode u, Usage previous) {
         Usage p = previous == null ? Usage.ZERO : previous;
-        long input = u.has("input_tokens") ? u.get("input_tokens").asLong() : p.inputTokens();
-        long read = u.has("cache_read_input_tokens") ? u.get("cache_read_input_tokens").asLong() : p.cachedInputTokens();
+        long input = u.has("input_tokens") ? count(u.get("input_tokens")) : p.inputTokens();
+        long read = u.has("cache_read_input_tokens") ? count(u.get("cache_read_input_tokens")) : p.cachedInputTokens();
         long w5 = p.cacheWrite5mTokens();
         long w1 = p.cacheWrite1hTokens();
         JsonNode split = u.path("cache_creation");
         if (split.isObject()) {
-            w5 = split.path("ephemeral_5m_input_tokens").asLong();
-            w1 = split.path("ephemeral_1h_input_tokens").asLong();
+            w5 = count(split.path("ephemeral_5m_input_tokens"));
+            w1 = count(split.path("ephemeral_1h_input_tokens"));
         } else if (u.has("cache_creation_input_tokens")) {
-            w5 = u.get("cache_creation_input_tokens").asLong();
+            w5 = count(u.get("cache_creation_input_tokens"));
             w1 = 0;
         }
-        long output = u.has("output_tokens") ? u.get("output_tokens").asLong() : p.outputTokens(); // cumulative
+        long output = u.has("output_tokens") ? count(u.get("output_tokens")) : p.outputTokens(); // cumulative
         return Usage.anthropic(input, read, w5, w1, output);
     }
 

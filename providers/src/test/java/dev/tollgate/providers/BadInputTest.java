@@ -76,6 +76,29 @@ class BadInputTest {
     }
 
     @Test
+    void absurdChoiceCountsAreRejectedRatherThanOverflowing() {
+        InvalidRequestException e = error(Endpoint.OPENAI_CHAT,
+                "{\"model\":\"gpt-4o\",\"n\":9223372036854775807,\"messages\":[]}");
+        assertThat(e.field()).isEqualTo("n");
+        assertThat(e.getMessage()).contains("n must be <= 128");
+    }
+
+    @Test
+    void malformedUpstreamUsageNeverThrows() {
+        byte[] body = ("{\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":-4,\"prompt_tokens_details\":"
+                + "{\"cached_tokens\":99},\"completion_tokens_details\":{\"reasoning_tokens\":\"x\"}}}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(UsageMeters.fromResponse(Endpoint.OPENAI_CHAT, body))
+                .isEqualTo(new dev.tollgate.cost.Usage(0, 10, 0, 0, 0, 0, false));
+        StreamMeter meter = UsageMeters.stream(estimator.estimate(Endpoint.ANTHROPIC_MESSAGES,
+                "{\"model\":\"claude-haiku-4-5\",\"max_tokens\":5,\"messages\":[]}".getBytes(StandardCharsets.UTF_8)));
+        meter.onEvent(new SseEvent("message_start",
+                "{\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":-1,\"output_tokens\":\"?\"}}}"));
+        meter.onEvent(new SseEvent("message_stop", "{\"type\":\"message_stop\"}"));
+        assertThat(meter.usage()).isEqualTo(dev.tollgate.cost.Usage.ZERO);
+    }
+
+    @Test
     void badResponseBodiesAreClearErrorsToo() {
         Throwable t = catchThrowable(() -> UsageMeters.fromResponse(Endpoint.OPENAI_CHAT, "{}".getBytes()));
         assertThat(t).isInstanceOf(InvalidRequestException.class).hasMessageContaining("no usage object");
