@@ -52,6 +52,15 @@ class ModelCatalogTest {
     }
 
     @Test
+    void aDatedSnapshotWithItsOwnPriceKeepsIt() {
+        // gpt-4o-2024-05-13 was priced at $5/$15, above gpt-4o's $2.50/$10, and had no prompt caching.
+        ModelPrice p = catalog.price("gpt-4o-2024-05-13");
+        assertThat(p.inputMicrosPerMillion()).isEqualTo(5_000_000);
+        assertThat(p.cachedInputMicrosPerMillion()).isEqualTo(5_000_000);
+        assertThat(p.outputMicrosPerMillion()).isEqualTo(15_000_000);
+    }
+
+    @Test
     void aMiniModelNeverResolvesToItsLargerSibling() {
         assertThat(catalog.price("gpt-4o-mini").model()).isEqualTo("gpt-4o-mini");
         assertThat(catalog.find("gpt-4o-mini-2099-01-01").orElseThrow().model()).isEqualTo("gpt-4o-mini");

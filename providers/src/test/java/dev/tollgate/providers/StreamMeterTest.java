@@ -87,6 +87,24 @@ class StreamMeterTest {
     }
 
     @Test
+    void responsesStreamIsMeteredFromResponseCompleted() {
+        RequestEstimate e = estimate(Endpoint.OPENAI_RESPONSES,
+                "{\"model\":\"gpt-5.4-mini\",\"stream\":true,\"input\":\"What is 2+2?\"}");
+        // input 1800 of which 1536 cached; output 210 of which 192 reasoning
+        assertThat(meter(e, "openai-responses.sse")).isEqualTo(new Usage(264, 1_536, 0, 0, 210, 192, false));
+    }
+
+    @Test
+    void legacyCompletionsStreamWithoutUsageCountsItsText() {
+        RequestEstimate e = estimate(Endpoint.OPENAI_COMPLETIONS,
+                "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"prompt\":\"Say hi\",\"max_tokens\":5}");
+        StreamMeter meter = UsageMeters.stream(e);
+        meter.onEvent(new SseEvent(null, "{\"choices\":[{\"text\":\"Paris is the capital of France.\",\"index\":0}]}"));
+        // "Say hi" = 2 o200k tokens of input; the text = 7 tokens (as in openai-no-usage.sse)
+        assertThat(meter.usage()).isEqualTo(new Usage(2, 0, 0, 0, 7, 0, true));
+    }
+
+    @Test
     void nonStreamingResponsesAreMetered() {
         byte[] openAi = ("{\"usage\":{\"prompt_tokens\":1117,\"completion_tokens\":46,\"prompt_tokens_details\":"
                 + "{\"cached_tokens\":1024},\"completion_tokens_details\":{\"reasoning_tokens\":10}}}")
