@@ -9,7 +9,7 @@ import java.util.List;
  * An incremental parser of {@code text/event-stream}, fed bytes as they arrive from upstream: chunks may split
  * lines, UTF-8 characters and events anywhere. Follows the WHATWG rules that matter here: lines end in LF, CR or
  * CRLF; {@code data:} lines accumulate; a blank line dispatches; comments ({@code :}) and unknown fields are
- * ignored; one space after the colon is dropped. An event still open when the stream ends is never dispatched, as
+ * ignored; one space after the colon is dropped; a leading byte-order mark is skipped. An event still open when the stream ends is never dispatched, as
  * the spec says, which is what a cut stream looks like.
  *
  * <p>Not thread-safe: one parser per stream. Lines are bounded by {@link #MAX_LINE_BYTES}.
@@ -21,6 +21,7 @@ public final class SseParser {
 
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
     private boolean lastWasCr;
+    private boolean firstLine = true;
     private String event;
     private StringBuilder data;
 
@@ -54,6 +55,12 @@ public final class SseParser {
     private void endLine(List<SseEvent> out) {
         String text = line.toString(StandardCharsets.UTF_8);
         line.reset();
+        if (firstLine) {
+            firstLine = false;
+            if (text.startsWith("\uFEFF")) { // a byte-order mark at the start of the stream is ignored
+                text = text.substring(1);
+            }
+        }
         if (text.isEmpty()) {
             if (data != null) {
                 out.add(new SseEvent(event, data.toString()));

@@ -37,6 +37,12 @@ class SseParserTest {
     }
 
     @Test
+    void aLeadingByteOrderMarkIsSkipped() {
+        List<SseEvent> out = new SseParser().feed("\uFEFFdata: x\n\n".getBytes(StandardCharsets.UTF_8));
+        assertThat(out).containsExactly(new SseEvent(null, "x"));
+    }
+
+    @Test
     void anEventCutBeforeItsBlankLineIsNeverDispatched() {
         List<SseEvent> out = new SseParser().feed("data: {\"partial\"".getBytes(StandardCharsets.UTF_8));
         assertThat(out).isEmpty();
