@@ -48,6 +48,34 @@ class OpenAiTokenizerTest {
         }
     }
 
+    @Test
+    void sharedCacheStaysExactUnderConcurrentUse() throws Exception {
+        OpenAiTokenizer t = OpenAiTokenizer.of(OpenAiEncoding.O200K_BASE);
+        var texts = java.util.List.copyOf(Corpus.texts().values());
+        long[] expected = texts.stream().mapToLong(t::countWhole).toArray();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            var futures = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+            for (int w = 0; w < 4; w++) {
+                futures.add(pool.submit(() -> {
+                    for (int round = 0; round < 200; round++) {
+                        for (int i = 0; i < texts.size(); i++) {
+                            if (t.count(texts.get(i)) != expected[i]) {
+                                return false;
+                            }
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (var f : futures) {
+                assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static String randomWord(SplittableRandom random) {
         String[] words = {"the", "The", "token", "don't", "it's", "I'll", "x", "HTTP", "json", "camelCase", "a1b2",
             "über", "naïve", "2026", "e.g.", "U.S.A", "snake_case", "'quoted'", "WORD"};
