@@ -41,7 +41,7 @@ public final class Http {
         connector.setIdleTimeout(600_000);
         connector.setAcceptQueueSize(4096);
         server.addConnector(connector);
-        server.setStopTimeout(2_000);
+        server.setStopTimeout(500);
         return server;
     }
 
