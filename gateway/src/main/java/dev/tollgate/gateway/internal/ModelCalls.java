@@ -147,27 +147,28 @@ public final class ModelCalls {
             return;
         }
         inFlight.incrementAndGet();
-        Settlement settlement = new Settlement(estimate);
+        Settlement settlement = new Settlement(estimate, reservation);
         try {
             forward(endpoint, estimate, body, request, response, settlement, format);
         } finally {
-            try {
-                reservation.settle(settlement.charge());
-            } catch (RuntimeException e) {
-                LOG.warn("settling reservation {} failed: {}", reservation.id(), e.toString());
-            } finally {
-                inFlight.decrementAndGet();
-            }
+            settlement.finish();
         }
     }
 
-    /** What a call is settled at; starts at the estimate, the safe answer when nothing better is known. */
-    private static final class Settlement {
+    /**
+     * What a call is settled at, and the settling itself, done once: before the last bytes of the answer are
+     * written (so that a client's next call sees it), or in the {@code finally} when the answer broke off. It
+     * starts at the estimate, the safe answer when nothing better is known.
+     */
+    private final class Settlement {
         final RequestEstimate estimate;
+        final Reservation reservation;
         Charge actual;
+        boolean done;
 
-        Settlement(RequestEstimate estimate) {
+        Settlement(RequestEstimate estimate, Reservation reservation) {
             this.estimate = estimate;
+            this.reservation = reservation;
         }
 
         void usage(Usage usage) {
@@ -178,8 +179,18 @@ public final class ModelCalls {
             actual = Charge.request();
         }
 
-        Charge charge() {
-            return actual != null ? actual : estimate.charge();
+        void finish() {
+            if (done) {
+                return;
+            }
+            done = true;
+            try {
+                reservation.settle(actual != null ? actual : estimate.charge());
+            } catch (RuntimeException e) {
+                LOG.warn("settling reservation {} failed: {}", reservation.id(), e.toString());
+            } finally {
+                inFlight.decrementAndGet();
+            }
         }
     }
 
@@ -205,6 +216,7 @@ public final class ModelCalls {
             }
             int status = e.timeout() ? 504 : 502;
             LOG.warn("upstream {} failed: {}", endpoint, e.getMessage());
+            settlement.finish();
             Http.json(response, status, Answers.error(format, status, "server_error",
                     e.timeout() ? "upstream_timeout" : "upstream_unreachable", "Tollgate: " + e.getMessage()));
             return;
@@ -222,6 +234,7 @@ public final class ModelCalls {
             if (status < 200 || status > 299) {
                 byte[] error = readAll(call.body());
                 settlement.requestOnly();
+                settlement.finish();
                 for (String name : List.of("retry-after", "x-should-retry")) {
                     String v = upstreamHeaders.get(name);
                     if (v != null && !response.getHeaders().contains(name)) {
@@ -240,6 +253,7 @@ public final class ModelCalls {
             try {
                 answer = readAll(call.body());
             } catch (IOException e) {
+                settlement.finish();
                 Http.json(response, 502, Answers.error(format, 502, "server_error", "upstream_failed",
                         "Tollgate: the provider's answer broke off: " + e.getClass().getSimpleName()));
                 return;
@@ -250,11 +264,13 @@ public final class ModelCalls {
             } catch (InvalidRequestException e) {
                 LOG.warn("upstream {} answered 200 without readable usage ({} bytes); settling at the estimate",
                         endpoint, answer.length);
+                settlement.finish();
                 Http.json(response, 502, Answers.error(format, 502, "server_error", "upstream_bad_response",
                         "Tollgate: the provider's answer was not valid (" + e.getMessage() + ")"));
                 return;
             }
             settlement.usage(usage);
+            settlement.finish();
             Http.send(response, 200, type == null ? "application/json" : type, answer);
         }
     }
@@ -276,7 +292,9 @@ public final class ModelCalls {
                     n = in.read(buffer);
                 } catch (IOException upstreamFailed) {
                     // the provider's stream was cut: settle what came, and cut the client's stream too
-                    settlement.usage(meter.usage());
+                    if (!settlement.done) {
+                        settlement.usage(meter.usage());
+                    }
                     throw new IOException("the provider's stream broke off", upstreamFailed);
                 }
                 if (n < 0) {
@@ -293,22 +311,35 @@ public final class ModelCalls {
                         out.append(event.toWire());
                     }
                 }
+                if (meter.hasProviderUsage() && !settlement.done) {
+                    // the final usage is in: settle before the last events go out, so that the client's next
+                    // call already sees this one at its real cost
+                    settlement.usage(meter.usage());
+                    settlement.finish();
+                }
                 if (!out.isEmpty()) {
                     try {
                         Http.chunk(response, out.toString().getBytes(StandardCharsets.UTF_8));
                     } catch (IOException clientGone) {
                         call.abort(clientGone);
-                        settlement.usage(meter.usage());
+                        if (!settlement.done) {
+                            settlement.usage(meter.usage());
+                        }
                         return;
                     }
                 }
             }
             // A stream that ended cleanly without the provider's usage (a compatible server that ignores
             // include_usage) is metered from its text, like a cut one; the client still gets a clean end.
-            settlement.usage(meter.usage());
+            if (!settlement.done) {
+                settlement.usage(meter.usage());
+                settlement.finish();
+            }
             Http.end(response);
         } catch (RuntimeException e) {
-            settlement.usage(meter.usage());
+            if (!settlement.done) {
+                settlement.usage(meter.usage());
+            }
             throw e;
         }
     }
