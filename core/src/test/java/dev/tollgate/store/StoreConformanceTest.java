@@ -185,6 +185,52 @@ public abstract class StoreConformanceTest {
     }
 
     @Test
+    void tokenBucketAdmitsItsWholeCapacityWhenTheRateDoesNotDivideTheInterval() {
+        // 3 per second: a unit costs 333,333.3µs, rounded up to 333,334µs per call. Three calls cost 1,000,002µs,
+        // 2µs more than the 1,000,000µs that 3 units cost at once; the bucket must still take all three.
+        Guard guard = guard(plan(Rule.tokenBucket("per-second").capacity(3).refill(3, Duration.ofSeconds(1))));
+        Subject alice = user("alice");
+        assertThat(remaining(guard, alice, "per-second")).isEqualTo(3);
+
+        for (int i = 1; i <= 3; i++) {
+            Reservation r = guard.reserve(alice, Charge.request());
+            assertThat(r.allowed()).as("call %d", i).isTrue();
+            assertThat(r.decision().rule("per-second").orElseThrow().remaining()).as("left after call %d", i)
+                    .isEqualTo(3 - i);
+        }
+        Decision fourth = guard.reserve(alice, Charge.request()).decision();
+        assertThat(fourth.denied()).isTrue();
+        assertThat(fourth.retryAfter()).contains(Duration.of(333_334, MICROS));
+        // Four units never fit at once.
+        assertThat(guard.check(user("bob"), Charge.requests(4)).retryAfter()).isEmpty();
+    }
+
+    @Test
+    void fullTokenBucketAdmitsItsCapacityInAnySplitAndNotOneMore() {
+        long seed = Seeds.seed();
+        SplittableRandom random = new SplittableRandom(seed);
+        Duration[] intervals = {Duration.ofSeconds(1), Duration.ofSeconds(7), Duration.ofMinutes(1), Duration.ofHours(1)};
+        for (int n = 0; n < 100; n++) {
+            long capacity = 1 + random.nextInt(50);
+            long refill = 1 + random.nextInt(50);
+            Duration interval = intervals[random.nextInt(intervals.length)];
+            Guard guard = guard(plan(Rule.tokenBucket("burst").capacity(capacity).refill(refill, interval)));
+            String rule = "capacity " + capacity + " refilling " + refill + " per " + interval + "; " + Seeds.describe(seed);
+            Subject subject = user("case-" + n);
+
+            for (long left = capacity; left > 0; ) {
+                long size = 1 + random.nextInt((int) left);
+                assertThat(guard.reserve(subject, Charge.requests(size)).allowed())
+                        .as("%d of %d left, asking %d: %s", left, capacity, size, rule).isTrue();
+                left -= size;
+            }
+            assertThat(guard.reserve(subject, Charge.request()).denied()).as("one more: %s", rule).isTrue();
+            assertThat(guard.reserve(user("whole-" + n), Charge.requests(capacity + 1)).denied())
+                    .as("capacity + 1 at once: %s", rule).isTrue();
+        }
+    }
+
+    @Test
     void fixedWindowResetsAtTheBoundary() {
         // Windows are aligned to the epoch: at 10:00:30 the window is [10:00, 10:01).
         Guard guard = guard(plan(Rule.fixedWindow("per-minute").limit(3).window(Duration.ofMinutes(1))));
