@@ -23,17 +23,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -1127,7 +1127,7 @@ public abstract class StoreConformanceTest {
             SplittableRandom random = new SplittableRandom(seed + t);
             // Stop only when the smallest call is denied: with the clock stopped nothing comes back, so then the
             // burst or the hour is used up.
-            while (true) {
+            for (int call = 0; call < 20 * 1_000; call++) {
                 long size = 1 + random.nextInt(5);
                 if (guard.reserve(alice, Charge.tokens(size).plusRequest()).allowed()) {
                     requests.incrementAndGet();
@@ -1136,6 +1136,7 @@ public abstract class StoreConformanceTest {
                     return null;
                 }
             }
+            throw new AssertionError(NO_END + Seeds.describe(seed));
         });
 
         String why = Seeds.describe(seed);
@@ -1164,7 +1165,7 @@ public abstract class StoreConformanceTest {
         inParallel(threads, t -> {
             SplittableRandom random = new SplittableRandom(seed + t);
             Subject member = user("member-" + t).inTeam(team);
-            while (true) {
+            for (int call = 0; call < 20 * 100; call++) {
                 long size = 1 + random.nextInt(5);
                 if (guard.reserve(member, Charge.tokens(size)).allowed()) {
                     admitted.addAndGet(t, size);
@@ -1172,6 +1173,7 @@ public abstract class StoreConformanceTest {
                     return null;
                 }
             }
+            throw new AssertionError(NO_END + Seeds.describe(seed));
         });
 
         String why = Seeds.describe(seed);
@@ -1335,60 +1337,61 @@ public abstract class StoreConformanceTest {
 
     @Test
     void sweepingWhileReservingNeverLosesACharge() throws Exception {
-        // Cells go idle (full again) whenever their calls are released. Each user gets exactly one kept call among
-        // many released ones, so that a sweeper dropping an idle cell races the one charge that must survive.
+        // Every thread has two users and a team of its own, and releases each call but the last per user, so their
+        // state keeps going back to full: just what a sweeper drops. A reserve that races a sweep and charges state
+        // that is being dropped shows at once, in the check that follows it.
         long big = 1_000_000_000L;
         Guard guard = guard(plan(
                 Rule.quota("quota").meter(Meter.TOKENS).limit(big).per(Period.DAY),
                 Rule.tokenBucket("bucket").meter(Meter.TOKENS).capacity(big).refill(1_000_000, Duration.ofSeconds(1)),
-                Rule.concurrency("in-flight").limit(1_000),
+                Rule.concurrency("in-flight").limit(1),
                 Rule.quota("team-quota").meter(Meter.TOKENS).limit(big).per(Period.DAY).scope(Scope.TEAM)));
-        int users = 256;
-        int teams = 8;
-        int churnPerUser = 7;
-        int usersAtOnce = 8;
+        int workers = threads();
+        int sweepers = Math.max(1, workers / 8);
+        int calls = 4 * callsPerThread();
         long seed = Seeds.seed();
-        Random random = new Random(seed);
-        // Ops in blocks of a few users, shuffled within the block, so the threads work on the same users at once.
-        List<long[]> ops = new ArrayList<>(); // {user, size, keep}
-        for (int first = 0; first < users; first += usersAtOnce) {
-            List<long[]> block = new ArrayList<>();
-            for (int u = first; u < first + usersAtOnce; u++) {
-                for (int c = 0; c < churnPerUser; c++) {
-                    block.add(new long[] {u, 1 + random.nextInt(100), 0});
-                }
-                block.add(new long[] {u, 1 + random.nextInt(100), 1});
-            }
-            Collections.shuffle(block, random);
-            ops.addAll(block);
+        String why = Seeds.describe(seed);
+        Subject[][] subjects = new Subject[workers][2];
+        for (int t = 0; t < workers; t++) {
+            subjects[t][0] = user("first-" + t).inTeam(id("team-" + t));
+            subjects[t][1] = user("second-" + t).inTeam(id("team-" + t));
         }
-        Subject[] subjects = new Subject[users];
-        for (int u = 0; u < users; u++) {
-            subjects[u] = user("user-" + u).inTeam(id("team-" + (u % teams)));
-        }
-        AtomicInteger next = new AtomicInteger();
-        AtomicLongArray kept = new AtomicLongArray(users);
+        long[][] kept = new long[workers][2];
         AtomicBoolean done = new AtomicBoolean();
         AtomicLong sweeps = new AtomicLong();
-        ExecutorService sweeper = Executors.newSingleThreadExecutor();
-        Future<?> sweeping = sweeper.submit(() -> {
-            do {
-                sweep(store);
-                sweeps.incrementAndGet();
-            } while (!done.get());
-        });
+        ExecutorService sweeping = Executors.newFixedThreadPool(sweepers);
+        List<Future<?>> sweeperRuns = new ArrayList<>();
+        for (int i = 0; i < sweepers; i++) {
+            sweeperRuns.add(sweeping.submit(() -> {
+                do {
+                    sweep(store);
+                    sweeps.incrementAndGet();
+                } while (!done.get());
+            }));
+        }
         try {
-            inParallel(threads(), t -> {
-                for (int i = next.getAndIncrement(); i < ops.size(); i = next.getAndIncrement()) {
-                    long[] op = ops.get(i);
-                    int u = (int) op[0];
-                    Reservation r = guard.reserve(subjects[u], Charge.tokens(op[1]).plusRequest());
+            inParallel(workers, t -> {
+                SplittableRandom random = new SplittableRandom(seed + t);
+                for (int i = 0; i < calls; i++) {
+                    int which = i % 2;
+                    Subject subject = subjects[t][which];
+                    long size = 1 + random.nextInt(100);
+                    Reservation r = guard.reserve(subject, Charge.tokens(size).plusRequest());
                     if (!r.allowed()) {
-                        throw new AssertionError("call denied: " + r.decision().reason());
+                        throw new AssertionError("call " + i + " of thread " + t + " denied: " + r.decision().reason()
+                                + "; " + why);
                     }
-                    if (op[2] == 1) {
-                        r.settle(Charge.tokens(op[1]));
-                        kept.addAndGet(u, op[1]);
+                    Decision now = guard.status(subject);
+                    long userUsed = kept[t][which] + size;
+                    long teamUsed = kept[t][0] + kept[t][1] + size;
+                    expectRemaining(now, "quota", big - userUsed, t, i, why);
+                    expectRemaining(now, "bucket", big - userUsed, t, i, why);
+                    expectRemaining(now, "in-flight", 0, t, i, why);
+                    expectRemaining(now, "team-quota", big - teamUsed, t, i, why);
+                    if (i >= calls - 2) {
+                        long actual = random.nextInt(100);
+                        r.settle(Charge.tokens(actual).plusRequest());
+                        kept[t][which] += actual;
                     } else {
                         r.release();
                     }
@@ -1397,25 +1400,21 @@ public abstract class StoreConformanceTest {
             });
         } finally {
             done.set(true);
-            sweeping.get(STUCK_SECONDS, TimeUnit.SECONDS);
-            sweeper.shutdownNow();
+            sweeping.shutdown();
+            for (Future<?> run : sweeperRuns) {
+                run.get(STUCK_SECONDS, TimeUnit.SECONDS);
+            }
         }
         sweep(store);
 
-        String why = Seeds.describe(seed);
-        long[] teamTotals = new long[teams];
-        for (int u = 0; u < users; u++) {
-            Decision status = guard.status(subjects[u]);
-            assertThat(status.rule("quota").orElseThrow().remaining()).as("user %d; %s", u, why)
-                    .isEqualTo(big - kept.get(u));
-            assertThat(status.rule("bucket").orElseThrow().remaining()).as("user %d; %s", u, why)
-                    .isEqualTo(big - kept.get(u));
-            assertThat(status.rule("in-flight").orElseThrow().remaining()).as("user %d; %s", u, why).isEqualTo(1_000);
-            teamTotals[u % teams] += kept.get(u);
-        }
-        for (int team = 0; team < teams; team++) {
-            assertThat(remaining(guard, subjects[team], "team-quota")).as("team %d; %s", team, why)
-                    .isEqualTo(big - teamTotals[team]);
+        for (int t = 0; t < workers; t++) {
+            for (int which = 0; which < 2; which++) {
+                Decision status = guard.status(subjects[t][which]);
+                expectRemaining(status, "quota", big - kept[t][which], t, calls, why);
+                expectRemaining(status, "bucket", big - kept[t][which], t, calls, why);
+                expectRemaining(status, "in-flight", 1, t, calls, why);
+                expectRemaining(status, "team-quota", big - kept[t][0] - kept[t][1], t, calls, why);
+            }
         }
         assertThat(sweeps.get()).isPositive();
     }
@@ -1423,6 +1422,10 @@ public abstract class StoreConformanceTest {
     // ---------------------------------------------------------------------------------------------------------
     // Helpers
     // ---------------------------------------------------------------------------------------------------------
+
+    /** Why a thread that should have been denied long ago gives up, rather than spin forever on a broken store. */
+    private static final String NO_END = "a thread made 20 times more calls than the limit allows without its "
+            + "smallest call being denied; ";
 
     /** The token rules of {@link #everyAlgorithmOfTokens}, in plan order. */
     private static final List<String> TOKEN_RULES = List.of("bucket", "fixed", "sliding", "quota");
@@ -1450,7 +1453,7 @@ public abstract class StoreConformanceTest {
 
         inParallel(threads(), t -> {
             SplittableRandom random = new SplittableRandom(seed + t);
-            while (true) {
+            for (long call = 0; call < 20 * limit; call++) {
                 long size = 1 + random.nextInt(5);
                 if (guard.reserve(subject, Charge.tokens(size)).allowed()) {
                     admitted.addAndGet(size);
@@ -1458,11 +1461,21 @@ public abstract class StoreConformanceTest {
                     return null;
                 }
             }
+            throw new AssertionError(NO_END + Seeds.describe(seed));
         });
 
         String why = Seeds.describe(seed);
         assertThat(admitted.get()).as("admitted tokens; %s", why).isEqualTo(limit);
         assertThat(remaining(guard, subject, rule)).as(why).isZero();
+    }
+
+    private static void expectRemaining(Decision decision, String rule, long expected, int thread, int call,
+                                        String why) {
+        long remaining = decision.rule(rule).orElseThrow().remaining();
+        if (remaining != expected) {
+            throw new AssertionError(rule + " has " + remaining + " left after call " + call + " of thread " + thread
+                    + ", expected " + expected + ": a charge was lost; " + why);
+        }
     }
 
     private static void finishRandomly(Reservation r, SplittableRandom random, AtomicLong actuals) {
@@ -1484,10 +1497,13 @@ public abstract class StoreConformanceTest {
 
     /**
      * Runs {@code work} on {@code threads} threads that start together at a barrier, and returns their results in
-     * thread order. A thread's failure fails the test; a thread stuck for a minute fails it too.
+     * thread order. The first thread to fail fails the test with its own error, and the others are interrupted; a
+     * thread stuck for a minute fails it too.
      */
     protected static <T> List<T> inParallel(int threads, ThreadWork<T> work) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<T> results = new ArrayList<>(threads);
+        Throwable failure = null;
         try {
             CyclicBarrier start = new CyclicBarrier(threads);
             List<Future<T>> futures = new ArrayList<>(threads);
@@ -1498,17 +1514,26 @@ public abstract class StoreConformanceTest {
                     return work.run(index);
                 }));
             }
-            List<T> results = new ArrayList<>(threads);
             for (Future<T> future : futures) {
                 results.add(future.get(STUCK_SECONDS, TimeUnit.SECONDS));
             }
-            return results;
+        } catch (ExecutionException e) {
+            failure = e.getCause();
+        } catch (TimeoutException e) {
+            failure = new AssertionError("a thread was still working after " + STUCK_SECONDS + "s", e);
         } finally {
             pool.shutdownNow();
-            if (!pool.awaitTermination(STUCK_SECONDS, TimeUnit.SECONDS)) {
-                throw new AssertionError("worker threads did not stop");
+            if (!pool.awaitTermination(STUCK_SECONDS, TimeUnit.SECONDS) && failure == null) {
+                failure = new AssertionError("worker threads did not stop");
             }
         }
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        if (failure instanceof Exception exception) {
+            throw exception;
+        }
+        return results;
     }
 
     /** A guard over the store under test, enforcing these plans. */
