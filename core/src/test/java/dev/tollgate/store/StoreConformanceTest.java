@@ -84,8 +84,9 @@ public abstract class StoreConformanceTest {
     }
 
     /**
-     * Drops state the store considers idle, if the store ever does so. The sweeping race tests call it from a
-     * thread of its own while others reserve; a store that never drops state keeps this no-op.
+     * Drops state the store considers idle, if the store ever does so. The sweeping race test calls it from
+     * several threads at once while others reserve, so it must be safe to call concurrently; a store that never
+     * drops state keeps this no-op.
      */
     protected void sweep(Store store) {
     }
