@@ -143,7 +143,7 @@ public abstract class StoreConformanceTest {
         assertThat(sixth.denied()).isTrue();
         assertThat(sixth.deniedBy().orElseThrow().name()).isEqualTo("burst");
         assertThat(sixth.retryAfter()).contains(Duration.ofSeconds(12));
-        assertThat(sixth.reason()).isEqualTo("burst: burst of 5 requests refilling 5 requests per 1m exceeded; retry in 12s");
+        assertThat(sixth.reason()).isEqualTo("burst: burst of 5 requests, refilling 5 per 1m, used up; retry in 12s");
 
         clock.advance(Duration.ofSeconds(12).minus(ONE_MICRO));
         Decision early = guard.reserve(alice, Charge.request()).decision();
@@ -798,7 +798,7 @@ public abstract class StoreConformanceTest {
         assertThat(four.allowed()).isTrue();
         assertThat(four.decision().deniedBy()).isEmpty();
         assertThat(four.decision().dryRunHits()).extracting(RuleStatus::name).containsExactly("shadow");
-        assertThat(four.decision().reason()).isEqualTo("allowed; dry-run rule shadow would deny: shadow: 5 tokens per day "
+        assertThat(four.decision().reason()).isEqualTo("allowed; dry-run rule shadow would deny: shadow: 5 tokens per day: "
                 + "2 tokens left, this call needs 4 tokens; resets at 2026-11-23T00:00Z");
         assertThat(remaining(guard, alice, "shadow")).as("a call the dry-run rule would deny is not charged to it")
                 .isEqualTo(2);
@@ -941,8 +941,9 @@ public abstract class StoreConformanceTest {
 
         Decision denied = guard.check(alice, Charge.request());
 
-        // The bucket would allow in 12s, the hourly window at 11:00, 1h from now.
-        assertThat(denied.deniedBy().orElseThrow().name()).isEqualTo("burst");
+        // The bucket would allow in 12s, the hourly window at 11:00, 1h from now. The decision names the window:
+        // waiting 12s for the bucket would not be enough.
+        assertThat(denied.deniedBy().orElseThrow().name()).isEqualTo("per-hour");
         assertThat(denied.rule("burst").orElseThrow().retryAfter()).contains(Duration.ofSeconds(12));
         assertThat(denied.rule("per-hour").orElseThrow().retryAfter()).contains(Duration.ofHours(1));
         assertThat(denied.retryAfter()).contains(Duration.ofHours(1));
