@@ -1,0 +1,432 @@
+package dev.tollgate.bench.gateway;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.client.StringRequestContent;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
+
+/**
+ * The gateway benchmark: the same mock upstream, in the same run, reached three ways (directly, through Tollgate
+ * with the free and pro plans enforced, through Portkey's open-source gateway), then through Tollgate on Redis,
+ * then 5,000 concurrent slow streams through Tollgate.
+ *
+ * <p>The load is open-loop: request {@code i} is due at {@code start + i / rate} whether or not earlier ones have
+ * answered, and its latency is measured from when it was due (so a stalled server shows up as latency, not as a
+ * lower rate: no coordinated omission). Latencies go to an HdrHistogram. Maximum throughput is measured closed-loop
+ * with a fixed number of requests in flight. Every server runs in its own process; the generator shares the
+ * machine with them.
+ *
+ * <pre>
+ * ./mvnw -q -pl gateway,bench -am package -DskipTests
+ * java -cp bench/target/tollgate-bench-0.1.0-SNAPSHOT.jar:... dev.tollgate.bench.gateway.GatewayBench \
+ *     --portkey /tmp/portkey/node_modules/@portkey-ai/gateway/build/start-server.js
+ * </pre>
+ */
+public final class GatewayBench {
+
+    static final String BODY = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Hello, how are you today?\"}]}";
+    static final String STREAM_BODY = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":100,\"stream\":true,\"messages\":"
+            + "[{\"role\":\"user\",\"content\":\"Stream slowly, please.\"}]}";
+    static final int USERS = 100;
+
+    final Map<String, String> opts = new LinkedHashMap<>();
+    final List<Process> processes = new ArrayList<>();
+    final StringBuilder report = new StringBuilder();
+    HttpClient client;
+
+    public static void main(String[] args) throws Exception {
+        GatewayBench b = new GatewayBench();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            b.opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        try {
+            b.run();
+        } finally {
+            b.stopAll();
+        }
+    }
+
+    String opt(String name, String dflt) {
+        return opts.getOrDefault(name, dflt);
+    }
+
+    void out(String line) {
+        System.out.println(line);
+        report.append(line).append('\n');
+    }
+
+    void run() throws Exception {
+        String jar = opt("jar", "gateway/target/tollgate.jar");
+        String portkey = opt("portkey", "");
+        String redisServer = opt("redis-server", "redis-server");
+        int seconds = Integer.parseInt(opt("seconds", "10"));
+        int warmup = Integer.parseInt(opt("warmup", "5"));
+        String what = opt("only", "latency,redis,streams");
+        client = new HttpClient();
+        client.setMaxConnectionsPerDestination(8_192);
+        client.setMaxRequestsQueuedPerDestination(1 << 20);
+        client.setIdleTimeout(120_000);
+        client.start();
+
+        out("# Gateway benchmark, " + Instant.now());
+        out("machine: " + Runtime.getRuntime().availableProcessors() + " CPUs, JDK " + System.getProperty("java.version"));
+        out("");
+
+        if (what.contains("latency") || what.contains("redis")) {
+            int mockPort = freePort();
+            start("mock", List.of(java(), "-Xmx1g", "-jar", jar, "mock-upstream", "--port", "" + mockPort,
+                    "--output-tokens", "50"), mockPort);
+            String mock = "http://127.0.0.1:" + mockPort + "/v1/chat/completions";
+            Map<String, Target> targets = new LinkedHashMap<>();
+            targets.put("direct to mock", new Target(mock, i -> "sk-bench", List.of()));
+            if (what.contains("latency")) {
+                int tgPort = freePort();
+                Path config = config(mockPort, null);
+                start("tollgate", List.of(java(), "-Xmx512m", "-jar", jar, "serve", "--config", config.toString(), "--port",
+                        "" + tgPort), tgPort);
+                targets.put("Tollgate (memory)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
+                        GatewayBench::key, List.of()));
+                if (!portkey.isEmpty()) {
+                    int pkPort = freePort();
+                    start("portkey", List.of("node", portkey, "--port=" + pkPort, "--headless"), pkPort);
+                    targets.put("Portkey 1.15.2", new Target("http://127.0.0.1:" + pkPort + "/v1/chat/completions",
+                            i -> "sk-bench", List.of("x-portkey-provider", "openai", "x-portkey-custom-host",
+                            "http://127.0.0.1:" + mockPort + "/v1")));
+                }
+            }
+            if (what.contains("redis")) {
+                int redisPort = freePort();
+                start("redis", List.of(redisServer, "--port", "" + redisPort, "--save", "", "--appendonly", "no"), redisPort);
+                int tgPort = freePort();
+                Path config = config(mockPort, "redis://127.0.0.1:" + redisPort);
+                start("tollgate-redis", List.of(java(), "-Xmx512m", "-jar", jar, "serve", "--config", config.toString(),
+                        "--port", "" + tgPort), tgPort);
+                targets.put("Tollgate (Redis)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
+                        GatewayBench::key, List.of()));
+            }
+            for (Target t : targets.values()) { // warm every path up once, JIT included
+                openLoop(t, 500, warmup);
+            }
+            out("## Latency, open loop (microseconds; added = path minus direct, same rate, same run)");
+            out("");
+            out("| rate (rps) | path | p50 | p99 | p99.9 | max | added p50 | added p99 | errors | 429s |");
+            out("|---|---|---|---|---|---|---|---|---|---|");
+            for (int rate : parseInts(opt("rates", "500,1000,2000"))) {
+                Stats direct = null;
+                for (Map.Entry<String, Target> e : targets.entrySet()) {
+                    openLoop(e.getValue(), rate, 2); // settle at the rate before measuring
+                    Stats s = openLoop(e.getValue(), rate, seconds);
+                    if (direct == null) {
+                        direct = s;
+                    }
+                    out(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d |", rate, e.getKey(),
+                            s.p50, s.p99, s.p999, s.max, e.getValue() == targets.values().iterator().next() ? "-"
+                                    : "+" + (s.p50 - direct.p50), e.getValue() == targets.values().iterator().next() ? "-"
+                                    : "+" + (s.p99 - direct.p99), s.errors, s.limited));
+                }
+            }
+            out("");
+            out("## Maximum throughput, closed loop (" + opt("inflight", "128") + " requests in flight, " + seconds + " s)");
+            out("");
+            out("| path | requests/s | p50 (us) | p99 (us) | errors | 429s |");
+            out("|---|---|---|---|---|---|");
+            for (Map.Entry<String, Target> e : targets.entrySet()) {
+                closedLoop(e.getValue(), Integer.parseInt(opt("inflight", "128")), 2);
+                Stats s = closedLoop(e.getValue(), Integer.parseInt(opt("inflight", "128")), seconds);
+                out(String.format(Locale.ROOT, "| %s | %.0f | %d | %d | %d | %d |", e.getKey(), s.rate, s.p50, s.p99,
+                        s.errors, s.limited));
+            }
+            out("");
+            stopAll();
+        }
+        if (what.contains("streams")) {
+            streams(jar, Integer.parseInt(opt("streams", "5000")));
+        }
+        String file = opt("report", "");
+        if (!file.isEmpty()) {
+            Files.writeString(Path.of(file), report.toString());
+        }
+        client.stop();
+    }
+
+    record Target(String url, java.util.function.IntFunction<String> key, List<String> headers) {}
+
+    record Stats(long p50, long p99, long p999, long max, long errors, long limited, double rate) {}
+
+    static String key(int i) {
+        int u = Math.floorMod(i, USERS);
+        return (u % 2 == 0 ? "tg-bench-free-" : "tg-bench-pro-") + u;
+    }
+
+    Request request(Target t, int i, String body) {
+        Request r = client.newRequest(t.url()).method(HttpMethod.POST).timeout(30, TimeUnit.SECONDS)
+                .headers(h -> {
+                    h.put("Authorization", "Bearer " + t.key().apply(i));
+                    for (int k = 0; k < t.headers().size(); k += 2) {
+                        h.put(t.headers().get(k), t.headers().get(k + 1));
+                    }
+                })
+                .body(new StringRequestContent("application/json", body));
+        return r;
+    }
+
+    Stats openLoop(Target t, int rate, int seconds) throws InterruptedException {
+        Recorder recorder = new Recorder(3);
+        AtomicLong errors = new AtomicLong();
+        AtomicLong limited = new AtomicLong();
+        long total = (long) rate * seconds;
+        CountDownLatch done = new CountDownLatch((int) total);
+        long interval = 1_000_000_000L / rate;
+        long start = System.nanoTime() + 10_000_000L;
+        for (int i = 0; i < total; i++) {
+            long due = start + i * interval;
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            request(t, i, BODY).send(result -> {
+                recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1_000));
+                count(result, errors, limited);
+                done.countDown();
+            });
+        }
+        done.await(60, TimeUnit.SECONDS);
+        Histogram h = recorder.getIntervalHistogram();
+        return new Stats(h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+                h.getMaxValue(), errors.get() + done.getCount(), limited.get(), rate);
+    }
+
+    static void count(Result result, AtomicLong errors, AtomicLong limited) {
+        if (result.isFailed()) {
+            errors.incrementAndGet();
+        } else if (result.getResponse().getStatus() == 429) {
+            limited.incrementAndGet();
+        } else if (result.getResponse().getStatus() != 200) {
+            errors.incrementAndGet();
+        }
+    }
+
+    Stats closedLoop(Target t, int inflight, int seconds) throws InterruptedException {
+        Recorder recorder = new Recorder(3);
+        AtomicLong errors = new AtomicLong();
+        AtomicLong limited = new AtomicLong();
+        AtomicLong completed = new AtomicLong();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        CountDownLatch stopped = new CountDownLatch(inflight);
+        AtomicLong seq = new AtomicLong();
+        for (int c = 0; c < inflight; c++) {
+            chain(t, end, recorder, errors, limited, completed, stopped, seq);
+        }
+        long began = System.nanoTime();
+        stopped.await(seconds + 60, TimeUnit.SECONDS);
+        double elapsed = (System.nanoTime() - began) / 1e9;
+        Histogram h = recorder.getIntervalHistogram();
+        return new Stats(h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+                h.getMaxValue(), errors.get(), limited.get(), completed.get() / elapsed);
+    }
+
+    void chain(Target t, long end, Recorder recorder, AtomicLong errors, AtomicLong limited, AtomicLong completed,
+               CountDownLatch stopped, AtomicLong seq) {
+        long sent = System.nanoTime();
+        if (sent > end) {
+            stopped.countDown();
+            return;
+        }
+        request(t, (int) seq.incrementAndGet(), BODY).send(result -> {
+            recorder.recordValue(Math.max(1, (System.nanoTime() - sent) / 1_000));
+            completed.incrementAndGet();
+            count(result, errors, limited);
+            chain(t, end, recorder, errors, limited, completed, stopped, seq);
+        });
+    }
+
+    void streams(String jar, int count) throws Exception {
+        int mockPort = freePort();
+        start("mock-slow", List.of(java(), "-Xmx2g", "-jar", jar, "mock-upstream", "--port", "" + mockPort,
+                "--output-tokens", "100", "--token-delay", "50ms"), mockPort);
+        int tgPort = freePort();
+        Path config = config(mockPort, null);
+        Process gateway = start("tollgate-streams", List.of(java(), "-Xmx512m", "-jar", jar, "serve", "--config",
+                config.toString(), "--port", "" + tgPort), tgPort);
+        Target t = new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions", GatewayBench::key, List.of());
+        CountDownLatch firstBytes = new CountDownLatch(count);
+        CountDownLatch finished = new CountDownLatch(count);
+        AtomicLong failed = new AtomicLong();
+        AtomicLong bytes = new AtomicLong();
+        long began = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            boolean[] first = {false};
+            request(t, i, STREAM_BODY).timeout(120, TimeUnit.SECONDS)
+                    .onResponseContentSource((response, source) -> drain(source, first, firstBytes, bytes))
+                    .send(result -> {
+                        if (result.isFailed() || result.getResponse().getStatus() != 200) {
+                            failed.incrementAndGet();
+                            if (!first[0]) {
+                                first[0] = true;
+                                firstBytes.countDown();
+                            }
+                        }
+                        finished.countDown();
+                    });
+        }
+        firstBytes.await(120, TimeUnit.SECONDS);
+        double openSeconds = (System.nanoTime() - began) / 1e9;
+        long pid = gateway.pid();
+        String heapBefore = jcmd(pid, "GC.heap_info");
+        String threads = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                .filter(l -> l.startsWith("Threads:") || l.startsWith("VmRSS:")).reduce("", (a, b) -> a + b.replaceAll("\\s+", " ") + "; ");
+        jcmd(pid, "GC.run");
+        String heapAfterGc = jcmd(pid, "GC.heap_info");
+        String vthreads = jcmd(pid, "Thread.vthread_summary");
+        finished.await(180, TimeUnit.SECONDS);
+        double allSeconds = (System.nanoTime() - began) / 1e9;
+        out("## " + count + " concurrent slow streams through Tollgate (memory store, -Xmx512m; 100 tokens each, one every 50 ms)");
+        out("");
+        out(String.format(Locale.ROOT, "- all %d streams open and streaming after %.1f s; all finished after %.1f s; failed: %d; bytes received: %d",
+                count, openSeconds, allSeconds, failed.get(), bytes.get()));
+        out("- gateway process while all streams were open: " + threads);
+        out("- heap (jcmd GC.heap_info) while open: " + firstLine(heapBefore));
+        out("- heap after a full GC while open: " + firstLine(heapAfterGc));
+        out("- virtual threads (jcmd Thread.vthread_summary): " + vthreads.lines().filter(l -> l.contains("irtual") || l.contains("carrier") || l.contains("ForkJoinPool")).limit(4).reduce("", (a, b) -> a + b.trim() + " | "));
+        out("");
+        stopAll();
+    }
+
+    static void drain(Content.Source source, boolean[] first, CountDownLatch firstBytes, AtomicLong bytes) {
+        while (true) {
+            Content.Chunk chunk = source.read();
+            if (chunk == null) {
+                source.demand(() -> drain(source, first, firstBytes, bytes));
+                return;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                return;
+            }
+            if (chunk.hasRemaining() && !first[0]) {
+                first[0] = true;
+                firstBytes.countDown();
+            }
+            bytes.addAndGet(chunk.remaining());
+            chunk.release();
+            if (chunk.isLast()) {
+                return;
+            }
+        }
+    }
+
+    static String firstLine(String s) {
+        return s.lines().filter(l -> l.contains("total") || l.contains("used")).findFirst().orElse(s).trim();
+    }
+
+    static String jcmd(long pid, String command) {
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), "" + pid,
+                    command).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            return text;
+        } catch (IOException | InterruptedException e) {
+            return "jcmd failed: " + e;
+        }
+    }
+
+    Path config(int mockPort, String redisUrl) throws IOException {
+        StringBuilder keys = new StringBuilder();
+        for (int u = 0; u < USERS; u++) {
+            keys.append("  - { key: ").append(key(u)).append(", user: bench-").append(u).append(", plan: ")
+                    .append(u % 2 == 0 ? "free" : "pro").append(" }\n");
+        }
+        String yaml = "server:\n  host: 127.0.0.1\n"
+                + "store:\n" + (redisUrl == null ? "  type: memory\n" : "  type: redis\n  url: " + redisUrl + "\n")
+                + "upstreams:\n  openai:\n    base-url: http://127.0.0.1:" + mockPort + "/v1\n    api-key: sk-bench\n"
+                + "  anthropic:\n    base-url: http://127.0.0.1:" + mockPort + "\n    api-key: sk-bench\n"
+                + "estimation:\n  default-max-output-tokens: 1024\n"
+                + "# The sample's free and pro rules, with limits raised so that the benchmark measures allowed calls\n"
+                + "plans:\n  free:\n    rules:\n"
+                + "      - { name: burst,         type: token-bucket, meter: requests, capacity: 1000, refill-rate: 1000, interval: 1s }\n"
+                + "      - { name: daily-tokens,  type: quota, meter: tokens, limit: 1000000000, period: day, zone: UTC }\n"
+                + "      - { name: monthly-spend, type: quota, meter: usd, limit: 100000.00, period: month }\n"
+                + "  pro:\n    rules:\n"
+                + "      - { name: burst,         type: token-bucket, meter: tokens, capacity: 100000000, refill-rate: 50000000, interval: 1m }\n"
+                + "      - { name: daily-tokens,  type: sliding-window, meter: tokens, limit: 2000000000, window: 24h, mode: dry-run }\n"
+                + "      - { name: monthly-spend, type: quota, meter: usd, limit: 100000.00, period: month }\n"
+                + "keys:\n" + keys;
+        Path file = Files.createTempFile("tollgate-bench-", ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    Process start(String name, List<String> command, int port) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("bench-" + name + "-", ".log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        processes.add(p);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                System.err.println("started " + name + " (pid " + p.pid() + ", port " + port + ", log " + log + ")");
+                return p;
+            } catch (IOException notYet) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException(name + " exited: " + Files.readString(log));
+                }
+                Thread.sleep(100); // polling for a port to open, not a measurement
+            }
+        }
+        throw new IllegalStateException(name + " did not open port " + port + ": " + Files.readString(log));
+    }
+
+    void stopAll() {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        processes.clear();
+    }
+
+    static int freePort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int[] parseInts(String csv) {
+        return java.util.Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+}
