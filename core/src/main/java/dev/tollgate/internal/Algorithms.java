@@ -12,8 +12,10 @@ import dev.tollgate.store.Outcome;
  * <p>State layouts (all times in microseconds since the epoch):
  * <ul>
  *   <li>token bucket (GCRA): {@code [tat]}, the theoretical arrival time; the bucket is full when
- *       {@code tat <= now}. A charge of n moves it on by {@code costMicros(n)}, and is allowed while
- *       {@code tat - now <= tolerance}, the cost of the whole capacity. Debt moves it further.</li>
+ *       {@code tat <= now}. A charge of n moves it on by {@code costMicros(n)}, and is allowed while the debt
+ *       {@code tat - now} is at most the cost of the capacity left after it, {@code costMicrosFloor(capacity - n)}.
+ *       Costs are rounded up and the room rounded down, so when a unit's cost is not a whole number of
+ *       microseconds the bucket errs towards denying. Debt moves it further.</li>
  *   <li>fixed window and calendar quota: {@code [windowEnd, used]}. Keeping the end rather than the start
  *       lets a store tell that the state is stale without knowing the rule.</li>
  *   <li>sliding window: {@code [currentStart, current, previous]}. The estimate is
@@ -88,12 +90,13 @@ public final class Algorithms {
                                long estimated, long actual, long leaseId) {
         switch (limit.algorithm()) {
             case TOKEN_BUCKET -> {
-                long diff = limit.costMicros(actual) - limit.costMicros(estimated);
+                // The difference is costed on its own, extra rounded up and refund rounded down: a difference of two
+                // rounded-up costs can charge less, or refund more, than the exact bucket would.
                 long tat = s[o];
-                if (diff > 0) {
-                    s[o] = Math.min(Math.max(tat, now) + diff, now + MAX_DEBT_MICROS);
-                } else if (diff < 0 && tat > now) {
-                    s[o] = Math.max(tat + diff, now);
+                if (actual > estimated) {
+                    s[o] = Math.min(Math.max(tat, now) + limit.costMicros(actual - estimated), now + MAX_DEBT_MICROS);
+                } else if (actual < estimated && tat > now) {
+                    s[o] = Math.max(tat - limit.costMicrosFloor(estimated - actual), now);
                 }
             }
             case FIXED_WINDOW, CALENDAR_QUOTA -> {
@@ -137,17 +140,21 @@ public final class Algorithms {
         };
     }
 
+    // The call fits while the debt leaves room for it: debt <= (capacity - amount) * interval / refill, rounded down.
+    // Comparing debt + rounded-up cost with the rounded-up cost of the capacity instead let through a fraction of a
+    // unit too many when a unit's cost is not a whole number of microseconds.
     private static boolean evaluateBucket(Limit limit, long[] s, int o, long now, long amount, Outcome out, int i) {
-        long tolerance = limit.toleranceMicros();
+        long capacity = limit.limit();
         long tat = Math.max(s[o], now);
-        long cost = limit.costMicros(amount);
-        long next = Arith.addSat(tat, cost);
-        boolean allowed = next - now <= tolerance;
+        long debt = tat - now;
+        long room = amount > capacity ? -1 : limit.costMicrosFloor(capacity - amount);
+        boolean allowed = debt <= room;
         if (allowed) {
-            out.set(i, true, Math.min(limit.limit(), limit.unitsIn(now + tolerance - next)), next, 0);
+            long next = tat + limit.costMicros(amount);
+            out.set(i, true, capacity - amount - limit.unitsInCeil(debt), next, 0);
         } else {
-            long retry = cost > tolerance ? Outcome.NEVER : next - tolerance - now;
-            out.set(i, false, Math.min(limit.limit(), limit.unitsIn(now + tolerance - tat)), tat, retry);
+            long retry = amount > capacity ? Outcome.NEVER : debt - room;
+            out.set(i, false, Math.max(0, capacity - limit.unitsInCeil(debt)), tat, retry);
         }
         return allowed;
     }

@@ -80,6 +80,14 @@ public final class Limit {
         return Arith.mulDivCeil(amount, intervalMicros, refillAmount);
     }
 
+    /**
+     * Token bucket: the time an amount takes to refill, rounded down to a whole microsecond. With
+     * {@link #costMicros} it brackets the exact time; a debt of at most this much leaves room for the amount.
+     */
+    public long costMicrosFloor(long amount) {
+        return Arith.mulDivFloor(amount, intervalMicros, refillAmount);
+    }
+
     /** Token bucket: how far ahead of now the theoretical arrival time may run, i.e. the cost of the capacity. */
     public long toleranceMicros() {
         return toleranceMicros;
@@ -88,6 +96,11 @@ public final class Limit {
     /** Token bucket: units that refill in the given time, rounded down. */
     public long unitsIn(long micros) {
         return micros <= 0 ? 0 : Arith.mulDivFloor(micros, refillAmount, intervalMicros);
+    }
+
+    /** Token bucket: units that refill in the given time, rounded up; what a debt of that time has used. */
+    public long unitsInCeil(long micros) {
+        return micros <= 0 ? 0 : Arith.mulDivCeil(micros, refillAmount, intervalMicros);
     }
 
     /** Sliding windows: the window length in whole milliseconds, the unit of the previous window's weight. */
