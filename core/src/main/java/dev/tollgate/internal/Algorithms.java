@@ -226,6 +226,9 @@ public final class Algorithms {
         boolean allowed = inFlight + amount <= limit.limit();
         long after = allowed ? inFlight + amount : inFlight;
         long reset = Math.max(now, leases.latestExpiry(now));
+        if (allowed && amount > 0) {
+            reset = Math.max(reset, now + limit.leaseMicros()); // the lease this call takes, like remaining does
+        }
         long retry;
         if (allowed) {
             retry = 0;
