@@ -151,7 +151,7 @@ public final class Algorithms {
         boolean allowed = debt <= room;
         if (allowed) {
             long next = tat + limit.costMicros(amount);
-            out.set(i, true, capacity - amount - limit.unitsInCeil(debt), next, 0);
+            out.set(i, true, Math.max(0, capacity - limit.unitsInCeil(next - now)), next, 0);
         } else {
             long retry = amount > capacity ? Outcome.NEVER : debt - room;
             out.set(i, false, Math.max(0, capacity - limit.unitsInCeil(debt)), tat, retry);
