@@ -11,14 +11,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The calendar quota against {@link PeriodCounterModel#calendar}: usage per day, week or month found with java.time,
- * in zones with DST changes at 2am, at midnight (Santiago, Havana), of half an hour (Lord Howe), and none.
+ * in zones with DST changes at 2am, at midnight (Santiago, Havana), just after midnight (St Johns until 2010), of half
+ * an hour (Lord Howe), and none. The clock is moved to, and to just around, the zone's transitions.
  */
 class CalendarQuotaPropertyTest {
 
     private static final int SEQUENCES = 300;
     private static final int STEPS = 120;
     private static final String[] ZONES = {"UTC", "America/New_York", "Europe/London", "Asia/Kolkata",
-        "America/Santiago", "America/Havana", "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Tehran"};
+        "America/Santiago", "America/Havana", "Australia/Lord_Howe", "Pacific/Chatham", "Asia/Tehran", "America/St_Johns"};
 
     @Test
     void calendarQuotaAnswersExactlyAsJavaTimePeriods() {

@@ -49,12 +49,19 @@ abstract class PeriodCounterModel implements ReferenceModel {
 
     /**
      * Calendar days, ISO weeks or months in a zone, found with java.time: the local date of the instant, back to the
-     * period's first day, and that day's first instant (midnight, or the end of a DST gap that swallows it).
+     * period's first day, and that day's first instant (midnight, or the end of a DST gap that swallows it). Where
+     * clocks fall back across midnight the local date runs backwards for a while; an instant then belongs to the
+     * later period, which has already started.
      */
     static PeriodCounterModel calendar(long limit, dev.tollgate.policy.Period period, ZoneId zone) {
         return new PeriodCounterModel(limit) {
             @Override
             Span spanOf(long t) {
+                Span byDate = byDate(t);
+                return byDate.end() <= t ? byDate(byDate.end()) : byDate;
+            }
+
+            private Span byDate(long t) {
                 LocalDate date = CalendarPeriods.toInstant(t).atZone(zone).toLocalDate();
                 LocalDate first;
                 LocalDate next;
@@ -73,6 +80,16 @@ abstract class PeriodCounterModel implements ReferenceModel {
                     }
                 }
                 return new Span(micros(first.atStartOfDay(zone).toInstant()), micros(next.atStartOfDay(zone).toInstant()));
+            }
+
+            @Override
+            public List<Long> landmarks(long now) {
+                List<Long> landmarks = new java.util.ArrayList<>(super.landmarks(now));
+                var transition = zone.getRules().nextTransition(CalendarPeriods.toInstant(now));
+                if (transition != null) {
+                    landmarks.add(micros(transition.getInstant()));
+                }
+                return landmarks;
             }
 
             @Override
