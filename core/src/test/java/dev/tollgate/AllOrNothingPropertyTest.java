@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * team. Whatever the sequence of calls, settlements and clock moves:
  * <ul>
  *   <li>a call denied by a live rule changes no rule, for either user (all or nothing);</li>
- *   <li>an allowed call charges every rule that allowed it, and leaves alone a dry-run rule that would have denied;</li>
+ *   <li>an allowed call charges every rule that allowed it, and leaves alone a dry-run rule that would have
+ *       denied;</li>
  *   <li>the decision is allowed exactly when no live rule denies, names the first live rule that denies, and its
  *       retry-after is the latest of the live denying rules' (never, if any of them is never).</li>
  * </ul>
@@ -41,10 +42,12 @@ class AllOrNothingPropertyTest {
     @Test
     void aDeniedCallChargesNoRuleAndAnAllowedOneChargesEveryRule() {
         long seed = Seeds.seed();
-        Random sequences = new Random(seed);
-        for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
-            new Run(seed, i, new Random(sequences.nextLong())).run();
-        }
+        PropertyRuns.replayable(seed, () -> {
+            Random sequences = new Random(seed);
+            for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
+                new Run(seed, i, new Random(sequences.nextLong())).run();
+            }
+        });
     }
 
     private static final class Run {
@@ -136,7 +139,8 @@ class AllOrNothingPropertyTest {
             Reservation r = guard.reserve(subject, charge);
             Decision d = r.decision();
             List<RuleStatus> after = guard.status(subject).rules();
-            log(subject.userId() + " reserve " + charge + ": " + (d.allowed() ? "allowed" : "denied") + " " + d.rules());
+            log(subject.userId() + " reserve " + charge + ": " + (d.allowed() ? "allowed" : "denied") + " "
+                    + d.rules());
             checkDecision(d);
             assertEquals(d.allowed(), r.allowed(), this::where);
             if (d.denied()) {

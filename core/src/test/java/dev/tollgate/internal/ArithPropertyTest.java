@@ -2,6 +2,7 @@ package dev.tollgate.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.tollgate.testing.PropertyRuns;
 import dev.tollgate.testing.Seeds;
 import java.math.BigInteger;
 import java.util.Random;
@@ -16,56 +17,64 @@ class ArithPropertyTest {
     @Test
     void mulDivCeilIsExactOrSaturatesAtInfinite() {
         long seed = Seeds.seed();
-        Random random = new Random(seed);
-        for (int i = 0; i < CASES; i++) {
-            long a = magnitude(random, 0);
-            long b = magnitude(random, 0);
-            long c = magnitude(random, 1);
-            BigInteger[] qr = big(a).multiply(big(b)).divideAndRemainder(big(c));
-            BigInteger ceil = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
-            assertEquals(ceil.min(INFINITE).longValueExact(), Arith.mulDivCeil(a, b, c),
-                    () -> "mulDivCeil(" + a + ", " + b + ", " + c + ") " + Seeds.describe(seed));
-        }
+        PropertyRuns.replayable(seed, () -> {
+            Random random = new Random(seed);
+            for (int i = 0; i < CASES; i++) {
+                long a = magnitude(random, 0);
+                long b = magnitude(random, 0);
+                long c = magnitude(random, 1);
+                BigInteger[] qr = big(a).multiply(big(b)).divideAndRemainder(big(c));
+                BigInteger ceil = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
+                assertEquals(ceil.min(INFINITE).longValueExact(), Arith.mulDivCeil(a, b, c),
+                        () -> "mulDivCeil(" + a + ", " + b + ", " + c + ") " + Seeds.describe(seed));
+            }
+        });
     }
 
     @Test
     void mulDivFloorIsExactOrSaturatesAtInfinite() {
         long seed = Seeds.seed();
-        Random random = new Random(seed);
-        for (int i = 0; i < CASES; i++) {
-            long a = magnitude(random, 0);
-            long b = magnitude(random, 0);
-            long c = magnitude(random, 1);
-            BigInteger floor = big(a).multiply(big(b)).divide(big(c));
-            assertEquals(floor.min(INFINITE).longValueExact(), Arith.mulDivFloor(a, b, c),
-                    () -> "mulDivFloor(" + a + ", " + b + ", " + c + ") " + Seeds.describe(seed));
-        }
+        PropertyRuns.replayable(seed, () -> {
+            Random random = new Random(seed);
+            for (int i = 0; i < CASES; i++) {
+                long a = magnitude(random, 0);
+                long b = magnitude(random, 0);
+                long c = magnitude(random, 1);
+                BigInteger floor = big(a).multiply(big(b)).divide(big(c));
+                assertEquals(floor.min(INFINITE).longValueExact(), Arith.mulDivFloor(a, b, c),
+                        () -> "mulDivFloor(" + a + ", " + b + ", " + c + ") " + Seeds.describe(seed));
+            }
+        });
     }
 
     @Test
     void ceilDivIsTheExactCeiling() {
         long seed = Seeds.seed();
-        Random random = new Random(seed);
-        for (int i = 0; i < CASES; i++) {
-            long a = magnitude(random, 0);
-            long b = magnitude(random, 1);
-            BigInteger[] qr = big(a).divideAndRemainder(big(b));
-            BigInteger ceil = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
-            assertEquals(ceil.longValueExact(), Arith.ceilDiv(a, b),
-                    () -> "ceilDiv(" + a + ", " + b + ") " + Seeds.describe(seed));
-        }
+        PropertyRuns.replayable(seed, () -> {
+            Random random = new Random(seed);
+            for (int i = 0; i < CASES; i++) {
+                long a = magnitude(random, 0);
+                long b = magnitude(random, 1);
+                BigInteger[] qr = big(a).divideAndRemainder(big(b));
+                BigInteger ceil = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
+                assertEquals(ceil.longValueExact(), Arith.ceilDiv(a, b),
+                        () -> "ceilDiv(" + a + ", " + b + ") " + Seeds.describe(seed));
+            }
+        });
     }
 
     @Test
     void addSatIsTheSumOrInfinite() {
         long seed = Seeds.seed();
-        Random random = new Random(seed);
-        for (int i = 0; i < CASES; i++) {
-            long a = magnitude(random, 0);
-            long b = magnitude(random, 0);
-            assertEquals(big(a).add(big(b)).min(INFINITE).longValueExact(), Arith.addSat(a, b),
-                    () -> "addSat(" + a + ", " + b + ") " + Seeds.describe(seed));
-        }
+        PropertyRuns.replayable(seed, () -> {
+            Random random = new Random(seed);
+            for (int i = 0; i < CASES; i++) {
+                long a = magnitude(random, 0);
+                long b = magnitude(random, 0);
+                assertEquals(big(a).add(big(b)).min(INFINITE).longValueExact(), Arith.addSat(a, b),
+                        () -> "addSat(" + a + ", " + b + ") " + Seeds.describe(seed));
+            }
+        });
     }
 
     @Test
@@ -83,7 +92,8 @@ class ArithPropertyTest {
                     BigInteger ceil = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
                     String call = "(" + a + ", " + b + ", " + c + ")";
                     assertEquals(ceil.min(INFINITE).longValueExact(), Arith.mulDivCeil(a, b, c), "mulDivCeil" + call);
-                    assertEquals(qr[0].min(INFINITE).longValueExact(), Arith.mulDivFloor(a, b, c), "mulDivFloor" + call);
+                    assertEquals(qr[0].min(INFINITE).longValueExact(), Arith.mulDivFloor(a, b, c),
+                            "mulDivFloor" + call);
                 }
             }
         }

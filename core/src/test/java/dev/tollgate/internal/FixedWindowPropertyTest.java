@@ -17,20 +17,23 @@ class FixedWindowPropertyTest {
     @Test
     void fixedWindowAnswersExactlyAsAMapOfWindowsToUsage() {
         long seed = Seeds.seed();
-        Random sequences = new Random(seed);
-        ModelDriver.Tally tally = new ModelDriver.Tally();
-        for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
-            Random random = new Random(sequences.nextLong());
-            long windowMillis = 1 + random.nextLong(pick(random, 10, 1_000, 86_400_000L, Rule.MAX_SPAN.toMillis()));
-            long limit = 1 + random.nextLong(pick(random, 1, 10, 1_000, 1_000_000, Rule.MAX_LIMIT));
-            Meter meter = Meter.values()[random.nextInt(Meter.values().length)];
-            Rule rule = Rule.fixedWindow("window").meter(meter).limit(limit).window(Duration.ofMillis(windowMillis))
-                    .build();
-            long start = ModelDriver.randomStart(random);
-            new ModelDriver(seed, i, random, rule, PeriodCounterModel.fixedWindow(limit, windowMillis * 1_000), start,
-                    ModelDriver.EXACT, tally).run(PropertyRuns.steps(STEPS));
-        }
-        tally.assertEverythingHappened(seed);
+        PropertyRuns.replayable(seed, () -> {
+            Random sequences = new Random(seed);
+            ModelDriver.Tally tally = new ModelDriver.Tally();
+            for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
+                Random random = new Random(sequences.nextLong());
+                long windowMillis = 1 + random.nextLong(pick(random, 10, 1_000, 86_400_000L, Rule.MAX_SPAN.toMillis()));
+                long limit = 1 + random.nextLong(pick(random, 1, 10, 1_000, 1_000_000, Rule.MAX_LIMIT));
+                Meter meter = Meter.values()[random.nextInt(Meter.values().length)];
+                Rule rule = Rule.fixedWindow("window").meter(meter).limit(limit).window(Duration.ofMillis(windowMillis))
+                        .build();
+                long start = ModelDriver.randomStart(random);
+                ReferenceModel model = PeriodCounterModel.fixedWindow(limit, windowMillis * 1_000);
+                new ModelDriver(seed, i, random, rule, model, start, ModelDriver.EXACT, tally)
+                        .run(PropertyRuns.steps(STEPS));
+            }
+            tally.assertEverythingHappened(seed);
+        });
     }
 
     static long pick(Random random, long... choices) {

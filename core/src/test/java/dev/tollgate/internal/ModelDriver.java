@@ -104,25 +104,35 @@ final class ModelDriver {
     void run(int steps) {
         try (guard) {
             for (step = 0; step < steps; step++) {
-                int dice = random.nextInt(100);
-                if (dice < 25) {
-                    advance();
-                } else if (dice < 53) {
-                    reserve();
-                } else if (dice < 60) {
-                    check();
-                } else if (dice < 64) {
-                    status("status");
-                } else if (dice < 84) {
-                    settle(false);
-                } else if (dice < 94) {
-                    settle(true);
-                } else if (dice < 97) {
-                    finishTwice();
-                } else {
-                    closeOpen();
+                try {
+                    step();
+                } catch (org.opentest4j.AssertionFailedError e) {
+                    throw e;
+                } catch (RuntimeException | AssertionError e) {
+                    throw new AssertionError(e + "\n" + where(), e);
                 }
             }
+        }
+    }
+
+    private void step() {
+        int dice = random.nextInt(100);
+        if (dice < 25) {
+            advance();
+        } else if (dice < 53) {
+            reserve();
+        } else if (dice < 60) {
+            check();
+        } else if (dice < 64) {
+            status("status");
+        } else if (dice < 84) {
+            settle(false);
+        } else if (dice < 94) {
+            settle(true);
+        } else if (dice < 97) {
+            finishTwice();
+        } else {
+            closeOpen();
         }
     }
 

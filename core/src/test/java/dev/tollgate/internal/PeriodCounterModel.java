@@ -79,7 +79,8 @@ abstract class PeriodCounterModel implements ReferenceModel {
                         next = first.plusMonths(1);
                     }
                 }
-                return new Span(micros(first.atStartOfDay(zone).toInstant()), micros(next.atStartOfDay(zone).toInstant()));
+                return new Span(micros(first.atStartOfDay(zone).toInstant()),
+                        micros(next.atStartOfDay(zone).toInstant()));
             }
 
             @Override

@@ -17,21 +17,23 @@ class SlidingWindowPropertyTest {
     @Test
     void slidingWindowAnswersExactlyAsTheTwoWindowFormula() {
         long seed = Seeds.seed();
-        Random sequences = new Random(seed);
-        ModelDriver.Tally tally = new ModelDriver.Tally();
-        for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
-            Random random = new Random(sequences.nextLong());
-            long windowMillis = 1 + random.nextLong(FixedWindowPropertyTest.pick(random, 10, 1_000, 86_400_000L,
-                    Rule.MAX_SPAN.toMillis()));
-            long limit = 1 + random.nextLong(FixedWindowPropertyTest.pick(random, 1, 10, 1_000, 1_000_000,
-                    Rule.MAX_SLIDING_LIMIT));
-            Meter meter = Meter.values()[random.nextInt(Meter.values().length)];
-            Rule rule = Rule.slidingWindow("sliding").meter(meter).limit(limit).window(Duration.ofMillis(windowMillis))
-                    .build();
-            long start = ModelDriver.randomStart(random);
-            new ModelDriver(seed, i, random, rule, new SlidingWindowModel(limit, windowMillis * 1_000), start,
-                    ModelDriver.EXACT, tally).run(PropertyRuns.steps(STEPS));
-        }
-        tally.assertEverythingHappened(seed);
+        PropertyRuns.replayable(seed, () -> {
+            Random sequences = new Random(seed);
+            ModelDriver.Tally tally = new ModelDriver.Tally();
+            for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
+                Random random = new Random(sequences.nextLong());
+                long windowMillis = 1 + random.nextLong(FixedWindowPropertyTest.pick(random, 10, 1_000, 86_400_000L,
+                        Rule.MAX_SPAN.toMillis()));
+                long limit = 1 + random.nextLong(FixedWindowPropertyTest.pick(random, 1, 10, 1_000, 1_000_000,
+                        Rule.MAX_SLIDING_LIMIT));
+                Meter meter = Meter.values()[random.nextInt(Meter.values().length)];
+                Rule rule = Rule.slidingWindow("sliding").meter(meter).limit(limit)
+                        .window(Duration.ofMillis(windowMillis)).build();
+                long start = ModelDriver.randomStart(random);
+                new ModelDriver(seed, i, random, rule, new SlidingWindowModel(limit, windowMillis * 1_000), start,
+                        ModelDriver.EXACT, tally).run(PropertyRuns.steps(STEPS));
+            }
+            tally.assertEverythingHappened(seed);
+        });
     }
 }

@@ -37,41 +37,46 @@ class TokenBucketPropertyTest {
     @Test
     void bucketWithAWholeCostPerUnitAnswersExactlyAsTheRationalModel() {
         long seed = Seeds.seed();
-        Random sequences = new Random(seed);
-        ModelDriver.Tally tally = new ModelDriver.Tally();
-        for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
-            Random random = new Random(sequences.nextLong());
-            long microsPerUnit = pick(random, 1, 10, 1_000, 1_000_000);
-            if (random.nextInt(20) == 0) {
-                microsPerUnit = 1_024; // with a refill of 1, a charge of MAX_LIMIT costs just under 2^63 microseconds
+        PropertyRuns.replayable(seed, () -> {
+            Random sequences = new Random(seed);
+            ModelDriver.Tally tally = new ModelDriver.Tally();
+            for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
+                Random random = new Random(sequences.nextLong());
+                long microsPerUnit = pick(random, 1, 10, 1_000, 1_000_000);
+                if (random.nextInt(20) == 0) {
+                    // with a refill of 1, a charge of MAX_LIMIT costs just under 2^63 microseconds
+                    microsPerUnit = 1_024;
+                }
+                long minRefill = Arith.ceilDiv(1_000, microsPerUnit); // the interval must be at least 1ms
+                long refill = microsPerUnit == 1_024 ? 1 : minRefill + random.nextLong(pick(random, 1, 10, 1_000));
+                long interval = refill * microsPerUnit;
+                long capacity = capacity(random, TEN_YEARS_MICROS / microsPerUnit);
+                run(seed, i, random, capacity, refill, interval, ModelDriver.EXACT, tally);
             }
-            long minRefill = Arith.ceilDiv(1_000, microsPerUnit); // the interval must be at least 1ms
-            long refill = microsPerUnit == 1_024 ? 1 : minRefill + random.nextLong(pick(random, 1, 10, 1_000));
-            long interval = refill * microsPerUnit;
-            long capacity = capacity(random, TEN_YEARS_MICROS / microsPerUnit);
-            run(seed, i, random, capacity, refill, interval, ModelDriver.EXACT, tally);
-        }
-        tally.assertEverythingHappened(seed);
+            tally.assertEverythingHappened(seed);
+        });
     }
 
     @Test
     void bucketWithAFractionalCostPerUnitNeverAdmitsMoreThanTheExactBucket() {
         long seed = Seeds.seed();
-        Random sequences = new Random(seed);
-        ModelDriver.Tally tally = new ModelDriver.Tally();
-        for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
-            Random random = new Random(sequences.nextLong());
-            long refill = 2 + random.nextLong(pick(random, 3, 100, 5_000));
-            long whole = 1 + random.nextLong(pick(random, 1, 3, 100, 1_000));
-            long interval = refill * whole + 1 + random.nextLong(refill - 1);
-            while (interval < 1_000) {
-                interval += refill * (1 + random.nextLong(1_000));
+        PropertyRuns.replayable(seed, () -> {
+            Random sequences = new Random(seed);
+            ModelDriver.Tally tally = new ModelDriver.Tally();
+            for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
+                Random random = new Random(sequences.nextLong());
+                long refill = 2 + random.nextLong(pick(random, 3, 100, 5_000));
+                long whole = 1 + random.nextLong(pick(random, 1, 3, 100, 1_000));
+                long interval = refill * whole + 1 + random.nextLong(refill - 1);
+                while (interval < 1_000) {
+                    interval += refill * (1 + random.nextLong(1_000));
+                }
+                long fill = TEN_YEARS_MICROS * refill / interval;
+                long capacity = capacity(random, fill);
+                run(seed, i, random, capacity, refill, interval, TokenBucketPropertyTest::conservative, tally);
             }
-            long fill = TEN_YEARS_MICROS * refill / interval;
-            long capacity = capacity(random, fill);
-            run(seed, i, random, capacity, refill, interval, TokenBucketPropertyTest::conservative, tally);
-        }
-        tally.assertEverythingHappened(seed);
+            tally.assertEverythingHappened(seed);
+        });
     }
 
     private static void run(long seed, int sequence, Random random, long capacity, long refill, long interval,
