@@ -140,11 +140,12 @@ class AllOrNothingPropertyTest {
             Decision d = r.decision();
             List<RuleStatus> after = guard.status(subject).rules();
             log(subject.userId() + " reserve " + charge + ": " + (d.allowed() ? "allowed" : "denied") + " "
-                    + d.rules());
+                    + brief(d.rules()));
             checkDecision(d);
             assertEquals(d.allowed(), r.allowed(), this::where);
             if (d.denied()) {
-                assertEquals(before, after, () -> "a denied call changed a rule\n" + where());
+                assertEquals(before, after, () -> "a denied call changed a rule\n" + where() + "\n  before: "
+                        + brief(before) + "\n  after:  " + brief(after));
                 assertEquals(otherBefore, guard.status(other).rules(),
                         () -> "a denied call changed another user's shared rule\n" + where());
                 return;
@@ -188,6 +189,16 @@ class AllOrNothingPropertyTest {
             List<String> dryRunHits = d.rules().stream()
                     .filter(s -> s.exceeded() && s.rule().mode() == Mode.DRY_RUN).map(RuleStatus::name).toList();
             assertEquals(dryRunHits, d.dryRunHits().stream().map(RuleStatus::name).toList(), this::where);
+        }
+
+        // Each rule's name, remaining and reset, with ! if it denies: enough to follow a trace, and cheap.
+        private static String brief(List<RuleStatus> statuses) {
+            StringBuilder b = new StringBuilder();
+            for (RuleStatus s : statuses) {
+                b.append(s.name()).append(s.exceeded() ? "! " : " ").append(s.remaining()).append(" left until ")
+                        .append(s.resetAt()).append("; ");
+            }
+            return b.toString();
         }
 
         private void log(String line) {
