@@ -13,7 +13,9 @@ import java.util.Optional;
  * @param allowed true if no live rule denied the call
  * @param reason a sentence for people, such as {@code "daily-tokens: 20,000 tokens per day used up; resets at
  *     2026-11-23T00:00Z"}; {@code "allowed"} when allowed
- * @param deniedBy the first live rule that denied the call, in plan order; empty when allowed
+ * @param deniedBy the live rule that denied the call and holds it back longest (one it can never fit, else the
+ *     longest retry-after; ties go to plan order): waiting for any other denying rule would not be enough.
+ *     Empty when allowed
  * @param rules every rule that applied to the subject, in plan order
  * @param retryAfter when the same call would be allowed: zero if it is allowed now, empty if it never will be
  *     because it is larger than a limit

@@ -34,6 +34,7 @@ public final class Decisions {
         List<RuleStatus> dryRunHits = new ArrayList<>(0);
         RuleStatus deniedBy = null;
         Operation deniedOp = null;
+        long deniedRetry = 0;
         long retryMicros = 0;
         for (int i = 0; i < size; i++) {
             Operation op = ops.get(i);
@@ -51,11 +52,13 @@ public final class Decisions {
                 dryRunHits.add(status);
                 continue;
             }
-            if (deniedBy == null) {
+            // Every live rule must allow the call, so it fits when the slowest of them does; that rule is the one
+            // to name, since waiting for any other would not be enough. Ties go to plan order.
+            if (deniedBy == null || waitsLonger(retry, deniedRetry)) {
                 deniedBy = status;
                 deniedOp = op;
+                deniedRetry = retry;
             }
-            // Every live rule must allow the call, so it fits when the slowest of them does.
             retryMicros = retryMicros == Outcome.NEVER || retry == Outcome.NEVER ? Outcome.NEVER : Math.max(retryMicros, retry);
         }
         boolean allowed = deniedBy == null;
@@ -76,6 +79,13 @@ public final class Decisions {
                 retryAfter, Collections.unmodifiableList(dryRunHits), reservationId, CalendarPeriods.toInstant(now));
     }
 
+    private static boolean waitsLonger(long retry, long than) {
+        if (than == Outcome.NEVER) {
+            return false;
+        }
+        return retry == Outcome.NEVER || retry > than;
+    }
+
     private static long amountOf(List<Operation> ops, RuleStatus status) {
         for (Operation op : ops) {
             if (op.limit().rule() == status.rule()) {
@@ -94,17 +104,16 @@ public final class Decisions {
                     + rule.describe() + "; it can never fit";
         }
         Duration wait = status.retryAfter().get();
-        String left = status.remaining() == 0 ? "used up"
-                : rule.meter().format(status.remaining()) + " left, this call needs " + rule.meter().format(amount);
+        String left = status.remaining() == 0 ? " used up"
+                : ": " + rule.meter().format(status.remaining()) + " left, this call needs " + rule.meter().format(amount);
         return switch (rule.algorithm()) {
-            case TOKEN_BUCKET -> name + ": " + rule.describe() + " exceeded; "
-                    + (status.remaining() == 0 ? "" : rule.meter().format(status.remaining()) + " left, this call needs "
-                    + rule.meter().format(amount) + "; ") + "retry in " + Durations.formatWait(wait);
-            case CALENDAR_QUOTA -> name + ": " + rule.describe() + " " + left + "; resets at "
+            case TOKEN_BUCKET -> name + ": " + rule.describe() + (status.remaining() == 0 ? "," : "") + left + "; retry in "
+                    + Durations.formatWait(wait);
+            case CALENDAR_QUOTA -> name + ": " + rule.describe() + left + "; resets at "
                     + formatReset(status.resetAt(), rule.zone());
-            case FIXED_WINDOW -> name + ": " + rule.describe() + " " + left + "; resets at "
+            case FIXED_WINDOW -> name + ": " + rule.describe() + left + "; resets at "
                     + formatReset(status.resetAt(), ZoneOffset.UTC);
-            case SLIDING_WINDOW -> name + ": " + rule.describe() + " " + left + "; retry in "
+            case SLIDING_WINDOW -> name + ": " + rule.describe() + left + "; retry in "
                     + Durations.formatWait(wait);
             case CONCURRENCY -> name + ": " + rule.describe() + " already; retry when one finishes";
         };

@@ -14,6 +14,10 @@ public final class LeaseTable {
     private long[] weights = new long[4];
     private int size;
 
+    /** An empty table. */
+    public LeaseTable() {
+    }
+
     /** Drops the leases that expired at or before {@code nowMicros}. */
     public void purge(long nowMicros) {
         int kept = 0;

@@ -8,9 +8,11 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Every plan, plus per-user overrides. A policy is immutable and validated as a whole when it is made:
- * plan names are unique, and a rule name used in the same scope by several plans (or overrides) means the
- * same algorithm and meter everywhere, because it names one shared budget.
+ * Every plan, plus per-user overrides. A policy is immutable; plan names are unique.
+ *
+ * <p>Rule state belongs to a scope entity and a rule's name, algorithm and meter: two plans whose "daily"
+ * team quota agree on those share the team's budget, and a user who changes plan keeps the usage of every
+ * rule the two plans have in common.
  *
  * <pre>{@code
  * Policy policy = Policy.of(free, pro)
@@ -25,13 +27,12 @@ public final class Policy {
     private Policy(Map<String, Plan> plans, Map<String, List<Rule>> overrides) {
         this.plans = plans;
         this.overrides = overrides;
-        validateSharedRules();
     }
 
     /**
      * A policy of these plans.
      *
-     * @throws IllegalArgumentException if two plans share a name, or share a rule name with different meanings
+     * @throws IllegalArgumentException if two plans share a name
      */
     public static Policy of(Plan... plans) {
         return of(List.of(plans));
@@ -113,23 +114,6 @@ public final class Policy {
             plan = plan.withRule(override);
         }
         return plan.rules();
-    }
-
-    private void validateSharedRules() {
-        Map<String, Rule> seen = new LinkedHashMap<>();
-        List<Rule> all = new ArrayList<>();
-        plans.values().forEach(p -> all.addAll(p.rules()));
-        overrides.values().forEach(all::addAll);
-        for (Rule rule : all) {
-            String key = rule.scope().label() + "/" + rule.name();
-            Rule first = seen.putIfAbsent(key, rule);
-            if (first != null && (first.algorithm() != rule.algorithm() || first.meter() != rule.meter())) {
-                throw new IllegalArgumentException("rule " + rule.name() + " in scope " + rule.scope().label()
-                        + " is a " + first.algorithm().label() + " of " + first.meter().label() + " in one place and a "
-                        + rule.algorithm().label() + " of " + rule.meter().label() + " in another; rules that share a "
-                        + "name and scope share one budget, so they must agree");
-            }
-        }
     }
 
     @Override

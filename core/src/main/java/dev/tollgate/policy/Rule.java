@@ -203,7 +203,7 @@ public final class Rule {
     public String describe() {
         String amount = meter.format(limit);
         return switch (algorithm) {
-            case TOKEN_BUCKET -> "burst of " + amount + " refilling " + meter.format(refillAmount) + " per "
+            case TOKEN_BUCKET -> "burst of " + amount + ", refilling " + refillAmount + " per "
                     + Durations.format(refillInterval);
             case FIXED_WINDOW, SLIDING_WINDOW -> amount + " per " + Durations.format(window);
             case CALENDAR_QUOTA -> amount + " per " + period.label();

@@ -42,6 +42,16 @@ public final class Limit {
         return slot;
     }
 
+    /**
+     * The name of this rule's state within its scope entity: the rule's name, algorithm and meter (and a sliding
+     * window's length), e.g. {@code daily-tokens:quota:tokens}. Rules that agree on it share state; shared
+     * stores build their keys from it.
+     */
+    public String stateName() {
+        String base = rule.name() + ":" + rule.algorithm().label() + ":" + rule.meter().label();
+        return rule.algorithm() == Algorithm.SLIDING_WINDOW ? base + ":" + windowMicros : base;
+    }
+
     /** Compiles a rule. */
     public static Limit of(Rule rule) {
         return new Limit(rule);
