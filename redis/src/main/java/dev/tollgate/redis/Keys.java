@@ -5,20 +5,20 @@ import dev.tollgate.policy.Scope;
 import dev.tollgate.store.Limit;
 
 /**
- * Redis key names. One key per (scope entity, rule):
+ * Redis key names. One key per (scope entity, rule state), named {@code prefix:{scope:entity}:stateName}, where
+ * the state name is {@link Limit#stateName()} (rule name, algorithm, meter, and a sliding window's length):
  *
  * <pre>
- *   {prefix}:{u:alice}:b:requests-per-minute     token bucket      "tat"
- *   {prefix}:{u:alice}:f:hourly-tokens           fixed window      "windowEnd:used"
- *   {prefix}:{u:alice}:q:monthly-spend           calendar quota    "periodEnd:used"
- *   {prefix}:{u:alice}:s60000000:tokens-per-min  sliding window    "currentStart:current:previous"
- *   {prefix}:{u:alice}:c:in-flight               concurrency       hash leaseId -> "expiry:weight"
+ *   tg:{u:alice}:rpm:token-bucket:requests          token bucket      "tat"
+ *   tg:{u:alice}:hourly:fixed-window:tokens         fixed window      "windowEnd:used"
+ *   tg:{u:alice}:monthly:quota:usd                  calendar quota    "periodEnd:used"
+ *   tg:{u:alice}:tpm:sliding-window:tokens:60000000 sliding window    "currentStart:current:previous"
+ *   tg:{u:alice}:in-flight:concurrency:requests     concurrency       hash leaseId -> "expiry:weight"
  * </pre>
  *
  * The braces are a Redis Cluster hash tag: every key of one entity hashes to one slot, so one script can
  * touch them all. The entity is escaped ({@code %} {@code {} {@code }} as {@code %25 %7B %7D}) so that its
- * tag always ends at the first {@code }}: two entities never share keys. A sliding window's key carries its
- * length, as its state in the memory store does: a changed length starts afresh.
+ * tag always ends at the first {@code }}: two entities never share keys.
  */
 final class Keys {
 
@@ -53,16 +53,9 @@ final class Keys {
         return b.append("}:").toString();
     }
 
-    /** The part of a key after the entity: the algorithm's letter, a sliding window's length, and the rule's name. */
+    /** The part of a key after the entity: the rule's state name, as the memory store keys its state. */
     static String ruleSuffix(Limit limit) {
-        String name = limit.rule().name();
-        return switch (limit.algorithm()) {
-            case TOKEN_BUCKET -> "b:" + name;
-            case FIXED_WINDOW -> "f:" + name;
-            case CALENDAR_QUOTA -> "q:" + name;
-            case SLIDING_WINDOW -> "s" + limit.windowMicros() + ":" + name;
-            case CONCURRENCY -> "c:" + name;
-        };
+        return limit.stateName();
     }
 
     /** The algorithm's code in the scripts' argument lists. */

@@ -69,6 +69,7 @@ class SemanticParityTest {
                     .keyPrefix("p" + UUID.randomUUID()).build();
                  MemoryStore memory = MemoryStore.withClock(clock)) {
                 replay(runSeed, clock, memory, redis);
+                assertThat(redis.stats().failures()).as(redis.stats().lastFailure()).isZero();
             }
         }
     }
@@ -83,6 +84,7 @@ class SemanticParityTest {
                     .keyPrefix("p" + UUID.randomUUID()).build();
                  MemoryStore memory = MemoryStore.withClock(clock)) {
                 replay(runSeed, clock, memory, redis);
+                assertThat(redis.stats().failures()).as(redis.stats().lastFailure()).isZero();
             }
         }
     }
