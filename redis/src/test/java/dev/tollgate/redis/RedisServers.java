@@ -185,6 +185,44 @@ final class RedisServers implements AutoCloseable {
         return s;
     }
 
+    /**
+     * A master and one Sentinel monitoring it as {@code mymaster}; {@link #sentinelUri()} addresses the master
+     * through the Sentinel.
+     */
+    static RedisServers sentinel() throws IOException {
+        RedisServers s = new RedisServers();
+        try {
+            Node master = s.add(false);
+            master.start();
+            Path dir = Files.createDirectory(s.root.resolve("sentinel"));
+            int port = freePort();
+            Path conf = dir.resolve("sentinel.conf");
+            Files.writeString(conf, "port " + port + "\nbind 127.0.0.1\ndir " + dir + "\n"
+                    + "sentinel monitor mymaster 127.0.0.1 " + master.port + " 1\n"
+                    + "sentinel down-after-milliseconds mymaster 2000\n");
+            s.sentinelPort = port;
+            s.sentinelProcess = new ProcessBuilder(SERVER, conf.toString(), "--sentinel").redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+            Node probe = new Node(port, dir, false);
+            await(Duration.ofSeconds(10), () -> {
+                String reply = probe.command("SENTINEL get-master-addr-by-name mymaster");
+                return reply != null && reply.startsWith("*2");
+            }, "sentinel to know mymaster");
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private int sentinelPort;
+    private Process sentinelProcess;
+
+    /** The master, through the Sentinel. */
+    String sentinelUri() {
+        return "redis-sentinel://127.0.0.1:" + sentinelPort + "#mymaster";
+    }
+
     private Node add(boolean clustered) throws IOException {
         Path dir = Files.createDirectory(root.resolve("node" + nodes.size()));
         Node n = new Node(freePort(), dir, clustered);
@@ -237,6 +275,9 @@ final class RedisServers implements AutoCloseable {
 
     @Override
     public void close() {
+        if (sentinelProcess != null) {
+            sentinelProcess.destroyForcibly();
+        }
         for (Node n : nodes) {
             if (n.process != null) {
                 n.process.destroy();

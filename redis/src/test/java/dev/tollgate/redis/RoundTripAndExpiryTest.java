@@ -110,6 +110,18 @@ class RoundTripAndExpiryTest {
         assertThat(Keys.entityPrefix("tg", dev.tollgate.policy.Scope.TEAM, "ops")).isEqualTo("tg:{t:ops}:");
     }
 
+    @Test
+    void aSentinelUriReachesTheMaster() throws Exception {
+        Limit window = Limit.of(Rule.fixedWindow("w").limit(10).window(Duration.ofHours(1)).build());
+        try (RedisServers sentinel = RedisServers.sentinel();
+             RedisStore store = RedisStore.builder(sentinel.sentinelUri()).keyPrefix("sen").build()) {
+            Outcome o = store.apply(new Batch(List.of(new Operation(window, "erin", 4)), true, 1));
+            assertThat(o.committed()).as(String.valueOf(o.fault())).isTrue();
+            assertThat(o.remaining(0)).isEqualTo(6);
+            assertThat(sentinel.first().command("GET sen:{u:erin}:" + window.stateName())).endsWith(":4");
+        }
+    }
+
     private static long countKeys(String prefix) {
         String reply = servers.first().command("EVAL \"return #redis.call('KEYS', ARGV[1])\" 0 " + prefix + "*");
         return Long.parseLong(reply.substring(1));
