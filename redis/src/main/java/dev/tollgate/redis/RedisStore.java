@@ -107,7 +107,10 @@ public final class RedisStore implements Store {
     // calendar periods Java hands the script. The script checks the guess; a wrong one costs a retry, never a
     // wrong answer.
     private volatile long[] serverTime = {0, 0};
-    // While Redis is failing, calls skip it until this nanoTime, then one call tries again.
+    // While Redis is failing, calls skip it until this nanoTime, then calls try again. A flag, not a time in the
+    // past, marks recovery: a thread that read nanoTime a moment before another thread's success must not
+    // mistake that success for a failure window.
+    private volatile boolean failing;
     private volatile long skipUntilNanos;
     private volatile String lastFailure = "";
 
@@ -202,12 +205,14 @@ public final class RedisStore implements Store {
     @Override
     public Outcome apply(Batch batch) {
         decisions.increment();
-        if (System.nanoTime() - skipUntilNanos < 0) {
+        if (skipping()) {
             return degraded(batch);
         }
         try {
             Outcome outcome = applyRemote(batch);
-            skipUntilNanos = System.nanoTime() - 1;
+            if (failing) {
+                failing = false;
+            }
             return outcome;
         } catch (Unavailable e) {
             failed(e);
@@ -226,7 +231,7 @@ public final class RedisStore implements Store {
                     adjustment.reservationId()));
             return;
         }
-        if (System.nanoTime() - skipUntilNanos < 0) {
+        if (skipping()) {
             lostAdjustments.increment();
             return;
         }
@@ -251,7 +256,11 @@ public final class RedisStore implements Store {
 
     /** True if the last call reached Redis, false while the store is deciding by its failure mode. */
     public boolean healthy() {
-        return System.nanoTime() - skipUntilNanos >= 0;
+        return !failing;
+    }
+
+    private boolean skipping() {
+        return failing && System.nanoTime() - skipUntilNanos < 0;
     }
 
     @Override
@@ -294,7 +303,17 @@ public final class RedisStore implements Store {
         int charged = 0;
         for (int g = 0; g < groups.size(); g++) {
             boolean charge = batch.commit() && !denied;
-            long[] r = runApply(ops, groups.get(g), charge, batch.reservationId());
+            long[] r;
+            try {
+                r = runApply(ops, groups.get(g), charge, batch.reservationId());
+            } catch (Unavailable e) {
+                // A later slot's node is unreachable: give back what earlier slots reserved, then let the
+                // failure mode decide.
+                for (int k = 0; k < charged; k++) {
+                    refund(ops, groups.get(k), results[k], batch.reservationId());
+                }
+                throw e;
+            }
             results[g] = r;
             if (charge) {
                 if (r[2] == 1) {
@@ -327,7 +346,14 @@ public final class RedisStore implements Store {
             }
         }
         crossSlotRefunds.increment();
-        adjustRemote(corrections, r[0], reservationId);
+        try {
+            adjustRemote(corrections, r[0], reservationId);
+        } catch (Unavailable e) {
+            // The reservation stays on that slot until its window ends or its bucket refills: budget held back,
+            // never budget given away. Counted; the decision stands.
+            failed(e);
+            lostAdjustments.increment();
+        }
     }
 
     private long[] runApply(List<Operation> ops, int[] group, boolean commit, long reservationId) {
@@ -526,6 +552,7 @@ public final class RedisStore implements Store {
         failures.increment();
         lastFailure = e.getMessage();
         skipUntilNanos = System.nanoTime() + retryAfterFailureNanos;
+        failing = true;
     }
 
     private Outcome degraded(Batch batch) {

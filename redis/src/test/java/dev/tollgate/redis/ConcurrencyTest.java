@@ -87,6 +87,7 @@ class ConcurrencyTest {
             }
             pool.shutdown();
             assertThat(a.stats().failures() + b.stats().failures()).as(a.stats() + " " + b.stats()).isZero();
+            assertThat(a.stats().degradedDecisions() + b.stats().degradedDecisions()).isZero();
         }
         assertThat(admitted.get()).isEqualTo(3_000);
         String used = servers.first().command("GET " + prefix + ":{u:alice}:" + window.stateName());

@@ -99,6 +99,7 @@ class CrossSlotTest {
             RedisStore.Stats sa = a.stats();
             RedisStore.Stats sb = b.stats();
             assertThat(sa.failures() + sb.failures()).as(sa + " " + sb).isZero();
+            assertThat(sa.degradedDecisions() + sb.degradedDecisions()).isZero();
             assertThat(sa.crossSlotRefunds() + sb.crossSlotRefunds()).as("the refund path ran").isPositive();
         }
         // The bound: nothing over any limit ...
