@@ -58,6 +58,7 @@ public final class RedisBench {
 
     private static final int SPREAD = 100_000;
     private static final String TRIVIAL = "return 1";
+    private static final java.util.concurrent.atomic.AtomicReference<Exception> FIRST_ERROR = new java.util.concurrent.atomic.AtomicReference<>();
 
     private interface Decision {
         boolean decide(String subject) throws Exception;
@@ -269,6 +270,10 @@ public final class RedisBench {
                         } catch (Exception e) {
                             if (measuring.get()) {
                                 errors.increment();
+                            }
+                            if (FIRST_ERROR.compareAndSet(null, e)) {
+                                System.out.println("first error in " + name + ": " + e);
+                                e.printStackTrace(System.out);
                             }
                             continue;
                         }
