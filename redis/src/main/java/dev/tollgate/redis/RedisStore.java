@@ -100,7 +100,12 @@ public final class RedisStore implements Store {
     private final double localShare;
     private final MemoryStore local;
     private final Map<Limit, Limit> localLimits = new ConcurrentHashMap<>();
+    // Reservations decided without Redis, by id, so that their settle goes where their charge went (or, for
+    // fail-open, charges the actual usage that was never counted). Bounded: past the cap, such settles are lost
+    // and counted, which the reservations' expiry makes harmless.
+    private static final int MAX_TRACKED = 1_000_000;
     private final Set<Long> localReservations = ConcurrentHashMap.newKeySet();
+    private final Set<Long> uncountedReservations = ConcurrentHashMap.newKeySet();
     private final Map<Limit, String> suffixes = new ConcurrentHashMap<>();
 
     // The last time the server reported, and when, by this JVM's nanoTime: a guess of server time for the
@@ -230,6 +235,14 @@ public final class RedisStore implements Store {
             local.adjust(new Adjustment(localCorrections(corrections), adjustment.reservedAtMicros(),
                     adjustment.reservationId()));
             return;
+        }
+        if (uncountedReservations.remove(adjustment.reservationId())) {
+            // Allowed by fail-open, never charged: what it really used is charged now, as debt if need be.
+            List<Correction> usage = new ArrayList<>(corrections.size());
+            for (Correction c : corrections) {
+                usage.add(new Correction(c.limit(), c.entity(), 0, c.actual()));
+            }
+            corrections = usage;
         }
         if (skipping()) {
             lostAdjustments.increment();
@@ -584,6 +597,9 @@ public final class RedisStore implements Store {
                 outcome.committed(batch.commit());
                 if (batch.commit()) {
                     failOpenAllowed.increment();
+                    if (uncountedReservations.size() < MAX_TRACKED) {
+                        uncountedReservations.add(batch.reservationId());
+                    }
                 }
                 outcome.fault(why + "; allowed without counting (fail-open)");
                 return outcome;
@@ -594,7 +610,7 @@ public final class RedisStore implements Store {
                     scaled.add(new Operation(localLimit(op.limit()), op.entity(), op.amount()));
                 }
                 Outcome outcome = local.apply(new Batch(scaled, batch.commit(), batch.reservationId()));
-                if (outcome.committed() && batch.commit()) {
+                if (outcome.committed() && batch.commit() && localReservations.size() < MAX_TRACKED) {
                     localReservations.add(batch.reservationId());
                 }
                 outcome.fault(why + "; decided by this instance's local fallback with " + Math.round(localShare * 100)

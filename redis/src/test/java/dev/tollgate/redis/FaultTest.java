@@ -166,6 +166,25 @@ class FaultTest {
     }
 
     @Test
+    void failOpenUsageSettledAfterRedisReturnsIsCharged() throws Exception {
+        Limit window = Limit.of(Rule.fixedWindow("hundred").limit(100).window(Duration.ofDays(1)).build());
+        try (RedisServers servers = RedisServers.standalone();
+             RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix("o").failureMode(FailureMode.FAIL_OPEN)
+                     .timeout(Duration.ofMillis(200)).retryAfterFailure(Duration.ofMillis(50)).build()) {
+            servers.first().kill();
+            Outcome open = store.apply(new Batch(List.of(new Operation(window, "fay", 10)), true, 42));
+            assertThat(open.committed()).isTrue();
+            assertThat(open.fault()).contains("fail-open");
+            servers.first().start();
+            RedisServers.await(Duration.ofSeconds(5), () -> store.apply(
+                    new Batch(List.of(new Operation(window, "fay", 0)), false, 0)).fault() == null, "Redis again");
+            store.adjust(new Adjustment(List.of(new Correction(window, "fay", 10, 30)), open.nowMicros(), 42));
+            Outcome after = store.apply(new Batch(List.of(new Operation(window, "fay", 0)), false, 0));
+            assertThat(after.remaining(0)).isEqualTo(70);
+        }
+    }
+
+    @Test
     void scriptFlushMidLoadNeverReachesACaller() throws Exception {
         try (RedisServers servers = RedisServers.standalone();
              RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix("s" + UUID.randomUUID())

@@ -111,6 +111,28 @@ final class RedisServers implements AutoCloseable {
             }
         }
 
+        /** A command whose reply is an array of bulk strings, joined by spaces. */
+        String bulkArray(String line) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                s.setSoTimeout(2000);
+                s.getOutputStream().write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+                InputStream in = s.getInputStream();
+                String head = readLine(in);
+                if (head == null || !head.startsWith("*")) {
+                    return head;
+                }
+                int n = Integer.parseInt(head.substring(1));
+                StringBuilder b = new StringBuilder();
+                for (int i = 0; i < n; i++) {
+                    b.append(i == 0 ? "" : " ").append(readReply(in));
+                }
+                return b.toString();
+            } catch (IOException e) {
+                return null;
+            }
+        }
+
         private static String readReply(InputStream in) throws IOException {
             String head = readLine(in);
             if (head != null && head.startsWith("$") && !head.equals("$-1")) {

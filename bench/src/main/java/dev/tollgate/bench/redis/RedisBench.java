@@ -65,11 +65,11 @@ public final class RedisBench {
     }
 
     private record Result(String name, String keys, int callers, long ops, long errors, long allowed, double seconds,
-                          Histogram latency, double roundTrips, double serverCommands) {
+                          Histogram latency, double roundTrips, double serverCommands, double redisCpuMicros) {
         String row() {
-            return String.format(Locale.ROOT, "| %-22s | %-6s | %3d | %,10.0f | %8.3f | %8.3f | %6.2f | %6.2f | %d |", name, keys,
+            return String.format(Locale.ROOT, "| %-22s | %-6s | %3d | %,10.0f | %8.3f | %8.3f | %6.2f | %6.2f | %6.1f | %d |", name, keys,
                     callers, ops / seconds, latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
-                    roundTrips, serverCommands, errors);
+                    roundTrips, serverCommands, redisCpuMicros, errors);
         }
     }
 
@@ -155,8 +155,8 @@ public final class RedisBench {
     }
 
     private static void header() {
-        System.out.println("| implementation | keys | callers | decisions/s | p50 ms | p99 ms | round trips/decision | server cmds/decision | errors |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| implementation | keys | callers | decisions/s | p50 ms | p99 ms | round trips/decision | server cmds/decision | redis CPU µs/decision | errors |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
     }
 
     private static void print(List<Result> results) {
@@ -296,6 +296,7 @@ public final class RedisBench {
         TimeUnit.SECONDS.sleep(warmup);
         long trips0 = roundTrips.getAsLong();
         long total0 = totalCommands(sync);
+        double cpu0 = redisCpuSeconds(sync);
         long t0 = System.nanoTime();
         measuring.set(true);
         TimeUnit.SECONDS.sleep(seconds);
@@ -303,6 +304,7 @@ public final class RedisBench {
         double elapsed = (System.nanoTime() - t0) / 1e9;
         long trips = roundTrips.getAsLong() - trips0;
         long total = totalCommands(sync) - total0;
+        double cpu = redisCpuSeconds(sync) - cpu0;
         running.set(false);
         finished.await(30, TimeUnit.SECONDS);
         Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
@@ -310,9 +312,19 @@ public final class RedisBench {
             all.add(h);
         }
         long n = Math.max(1, ops.sum());
-        // The two INFO calls around the measurement are the harness's own; they are not charged to the contender.
+        // The INFO calls around the measurement are the harness's own; they are not charged to the contender.
         return new Result(name, keys, callers, ops.sum(), errors.sum(), allowed.sum(), elapsed, all,
-                (double) trips / n, (double) (total - 2) / n);
+                (double) trips / n, (double) (total - 3) / n, cpu * 1e6 / n);
+    }
+
+    private static double redisCpuSeconds(RedisCommands<String, String> sync) {
+        double total = 0;
+        for (String line : sync.info("cpu").split("\r\n")) {
+            if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+                total += Double.parseDouble(line.substring(line.indexOf(':') + 1));
+            }
+        }
+        return total;
     }
 
     // ---- plumbing -------------------------------------------------------------------------------------------
