@@ -65,11 +65,12 @@ public final class RedisBench {
     }
 
     private record Result(String name, String keys, int callers, long ops, long errors, long allowed, double seconds,
-                          Histogram latency, double roundTrips, double serverCommands, double redisCpuMicros) {
+                          Histogram latency, double roundTrips, double serverCommands, double redisCpuMicros,
+                          double clientCpuMicros) {
         String row() {
-            return String.format(Locale.ROOT, "| %-22s | %-6s | %3d | %,10.0f | %8.3f | %8.3f | %6.2f | %6.2f | %6.1f | %d |", name, keys,
-                    callers, ops / seconds, latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6,
-                    roundTrips, serverCommands, redisCpuMicros, errors);
+            return String.format(Locale.ROOT, "| %-22s | %-6s | %3d | %,10.0f | %8.3f | %8.3f | %6.2f | %6.2f | %6.1f | %6.1f | %d |",
+                    name, keys, callers, ops / seconds, latency.getValueAtPercentile(50) / 1e6,
+                    latency.getValueAtPercentile(99) / 1e6, roundTrips, serverCommands, redisCpuMicros, clientCpuMicros, errors);
         }
     }
 
@@ -155,8 +156,8 @@ public final class RedisBench {
     }
 
     private static void header() {
-        System.out.println("| implementation | keys | callers | decisions/s | p50 ms | p99 ms | round trips/decision | server cmds/decision | redis CPU µs/decision | errors |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| implementation | keys | callers | decisions/s | p50 ms | p99 ms | round trips/decision | server cmds/decision | redis CPU µs/decision | client CPU µs/decision | errors |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
     }
 
     private static void print(List<Result> results) {
@@ -297,6 +298,7 @@ public final class RedisBench {
         long trips0 = roundTrips.getAsLong();
         long total0 = totalCommands(sync);
         double cpu0 = redisCpuSeconds(sync);
+        long client0 = clientCpuNanos();
         long t0 = System.nanoTime();
         measuring.set(true);
         TimeUnit.SECONDS.sleep(seconds);
@@ -305,6 +307,7 @@ public final class RedisBench {
         long trips = roundTrips.getAsLong() - trips0;
         long total = totalCommands(sync) - total0;
         double cpu = redisCpuSeconds(sync) - cpu0;
+        long client = clientCpuNanos() - client0;
         running.set(false);
         finished.await(30, TimeUnit.SECONDS);
         Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
@@ -314,7 +317,13 @@ public final class RedisBench {
         long n = Math.max(1, ops.sum());
         // The INFO calls around the measurement are the harness's own; they are not charged to the contender.
         return new Result(name, keys, callers, ops.sum(), errors.sum(), allowed.sum(), elapsed, all,
-                (double) trips / n, (double) (total - 3) / n, cpu * 1e6 / n);
+                (double) trips / n, (double) (total - 3) / n, cpu * 1e6 / n, client / 1e3 / n);
+    }
+
+    // This JVM's CPU time: the callers, Lettuce's event loop and the contender's own code.
+    private static long clientCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     private static double redisCpuSeconds(RedisCommands<String, String> sync) {
