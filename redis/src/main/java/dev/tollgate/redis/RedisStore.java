@@ -88,8 +88,12 @@ public final class RedisStore implements Store {
     private final String description;
     private final AutoCloseable client;
     private final ClientResources resources;
-    private final StatefulConnection<String, String> connection;
-    private final RedisScriptingAsyncCommands<String, String> commands;
+    // Null until a first connection succeeds: a store built while Redis is down starts in its failure mode and
+    // connects when Redis appears. Once connected, Lettuce reconnects by itself.
+    private final java.util.function.Supplier<StatefulConnection<String, String>> connector;
+    private final java.util.concurrent.locks.ReentrantLock connecting = new java.util.concurrent.locks.ReentrantLock();
+    private volatile StatefulConnection<String, String> connection;
+    private volatile RedisScriptingAsyncCommands<String, String> commands;
     private final boolean cluster;
     private final String prefix;
     private final Clock clock;
@@ -151,41 +155,61 @@ public final class RedisStore implements Store {
             uris.add(RedisURI.create(uri));
         }
         this.cluster = b.cluster || uris.size() > 1;
+        if (cluster) {
+            RedisClusterClient c = RedisClusterClient.create(resources, uris);
+            c.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    // Fail fast while disconnected: the failure mode answers instead of a queue that waits.
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(socket)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers()
+                            .enablePeriodicRefresh(Duration.ofSeconds(30))
+                            .build())
+                    .build());
+            this.client = c::shutdown;
+            this.connector = c::connect;
+        } else {
+            RedisClient c = RedisClient.create(resources, uris.get(0));
+            c.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(socket)
+                    .maintNotificationsConfig(MaintNotificationsConfig.disabled())
+                    .build());
+            this.client = c::shutdown;
+            this.connector = c::connect;
+        }
         try {
-            if (cluster) {
-                RedisClusterClient c = RedisClusterClient.create(resources, uris);
-                c.setOptions(ClusterClientOptions.builder()
-                        .autoReconnect(true)
-                        // Fail fast while disconnected: the failure mode answers instead of a queue that waits.
-                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                        .timeoutOptions(timeouts)
-                        .socketOptions(socket)
-                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                                .enableAllAdaptiveRefreshTriggers()
-                                .enablePeriodicRefresh(Duration.ofSeconds(30))
-                                .build())
-                        .build());
-                StatefulRedisClusterConnection<String, String> conn = c.connect();
-                this.client = c::shutdown;
-                this.connection = conn;
-                this.commands = conn.async();
-            } else {
-                RedisClient c = RedisClient.create(resources, uris.get(0));
-                c.setOptions(ClientOptions.builder()
-                        .autoReconnect(true)
-                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                        .timeoutOptions(timeouts)
-                        .socketOptions(socket)
-                        .maintNotificationsConfig(MaintNotificationsConfig.disabled())
-                        .build());
-                StatefulRedisConnection<String, String> conn = c.connect();
-                this.client = c::shutdown;
-                this.connection = conn;
-                this.commands = conn.async();
+            connect();
+        } catch (Unavailable e) {
+            failed(e);
+        }
+    }
+
+    // Connects if not yet connected. One thread connects; the others do not wait for it but fail at once.
+    private RedisScriptingAsyncCommands<String, String> connect() {
+        RedisScriptingAsyncCommands<String, String> c = commands;
+        if (c != null) {
+            return c;
+        }
+        if (!connecting.tryLock()) {
+            throw new Unavailable("not connected yet", null);
+        }
+        try {
+            if (commands == null) {
+                StatefulConnection<String, String> conn = connector.get();
+                connection = conn;
+                commands = conn instanceof StatefulRedisClusterConnection<String, String> cc ? cc.async()
+                        : ((StatefulRedisConnection<String, String>) conn).async();
             }
+            return commands;
         } catch (RuntimeException e) {
-            resources.shutdown();
-            throw new IllegalArgumentException("cannot connect to Redis at " + description + ": " + e.getMessage(), e);
+            throw new Unavailable("cannot connect: " + e.getMessage(), e);
+        } finally {
+            connecting.unlock();
         }
     }
 
@@ -279,7 +303,10 @@ public final class RedisStore implements Store {
     @Override
     public void close() {
         try {
-            connection.close();
+            StatefulConnection<String, String> conn = connection;
+            if (conn != null) {
+                conn.close();
+            }
             client.close();
         } catch (Exception e) {
             // Closing is best effort.
@@ -526,12 +553,12 @@ public final class RedisStore implements Store {
     private List<Object> eval(String sha, String script, String[] keys, String[] args) {
         redisCalls.increment();
         try {
-            return await(commands.evalsha(sha, ScriptOutputType.MULTI, keys, args));
+            return await(connect().evalsha(sha, ScriptOutputType.MULTI, keys, args));
         } catch (RedisNoScriptException e) {
             // After a restart, a failover or SCRIPT FLUSH: EVAL sends the body once and caches it again.
             scriptReloads.increment();
             redisCalls.increment();
-            return await(commands.eval(script, ScriptOutputType.MULTI, keys, args));
+            return await(connect().eval(script, ScriptOutputType.MULTI, keys, args));
         }
     }
 
@@ -871,7 +898,11 @@ public final class RedisStore implements Store {
             return this;
         }
 
-        /** Connects and returns the store. Scripts are loaded on first use, and again whenever Redis lost them. */
+        /**
+         * Builds the store and connects. If Redis cannot be reached, the store still starts, decides by its failure
+         * mode, and connects as soon as Redis answers. Scripts are loaded on first use, and again whenever Redis lost
+         * them.
+         */
         public RedisStore build() {
             return new RedisStore(this);
         }

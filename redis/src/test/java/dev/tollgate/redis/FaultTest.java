@@ -185,6 +185,25 @@ class FaultTest {
     }
 
     @Test
+    void aStoreBuiltWhileRedisIsDownStartsInItsFailureModeAndConnectsWhenRedisAppears() throws Exception {
+        Limit window = Limit.of(Rule.fixedWindow("w").limit(100).window(Duration.ofDays(1)).build());
+        try (RedisServers servers = RedisServers.standalone()) {
+            servers.first().kill();
+            try (RedisStore store = RedisStore.builder(servers.first().uri()).timeout(Duration.ofMillis(200))
+                    .connectTimeout(Duration.ofMillis(200)).retryAfterFailure(Duration.ofMillis(50)).build()) {
+                assertThat(store.healthy()).isFalse();
+                Outcome down = store.apply(new Batch(List.of(new Operation(window, "gus", 1)), true, 1));
+                assertThat(down.committed()).isFalse();
+                assertThat(down.fault()).contains("unavailable");
+                servers.first().start();
+                RedisServers.await(Duration.ofSeconds(10), () -> store.apply(
+                        new Batch(List.of(new Operation(window, "gus", 1)), true, 2)).committed(), "a first connection");
+                assertThat(store.healthy()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void scriptFlushMidLoadNeverReachesACaller() throws Exception {
         try (RedisServers servers = RedisServers.standalone();
              RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix("s" + UUID.randomUUID())
