@@ -63,6 +63,8 @@ class FaultTest {
                             } else {
                                 faulted.incrementAndGet();
                                 lastFaulted.set(o);
+                                // Pacing, as a real caller would: spinning would starve the restarting server.
+                                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
                                 if (o.committed()) {
                                     faultedCommitted.incrementAndGet();
                                 } else {

@@ -179,15 +179,20 @@ final class RedisServers implements AutoCloseable {
 
     /** A cluster of {@code masters} masters and no replicas, every slot covered, every node saying ok. */
     static RedisServers cluster(int masters) throws IOException, InterruptedException {
+        return cluster(masters, 0);
+    }
+
+    /** A cluster of {@code masters} masters with {@code replicas} replicas each, every node saying ok. */
+    static RedisServers cluster(int masters, int replicas) throws IOException, InterruptedException {
         RedisServers s = new RedisServers();
         try {
             List<String> cmd = new ArrayList<>(List.of(CLI, "--cluster", "create"));
-            for (int i = 0; i < masters; i++) {
+            for (int i = 0; i < masters * (1 + replicas); i++) {
                 Node n = s.add(true);
                 n.start();
                 cmd.add("127.0.0.1:" + n.port);
             }
-            cmd.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+            cmd.addAll(List.of("--cluster-replicas", Integer.toString(replicas), "--cluster-yes"));
             Process create = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(s.root.resolve("cluster-create.log").toFile()).start();
             if (!create.waitFor(30, TimeUnit.SECONDS) || create.exitValue() != 0) {
