@@ -13,7 +13,8 @@ import dev.tollgate.store.Outcome;
  * <ul>
  *   <li>token bucket (GCRA): {@code [tat]}, the theoretical arrival time; the bucket is full when
  *       {@code tat <= now}. A charge of n moves it on by {@code costMicros(n)}, and is allowed while
- *       {@code tat - now <= tolerance}, the cost of the whole capacity. Debt moves it further.</li>
+ *       {@code tat - now <= tolerance}, about the cost of the whole capacity ({@link Limit#toleranceMicros()}). Debt
+ *       moves it further.</li>
  *   <li>fixed window and calendar quota: {@code [windowEnd, used]}. Keeping the end rather than the start
  *       lets a store tell that the state is stale without knowing the rule.</li>
  *   <li>sliding window: {@code [currentStart, current, previous]}. The estimate is

@@ -32,7 +32,7 @@ public final class Limit {
         Algorithm algorithm = rule.algorithm();
         this.intervalMicros = algorithm == Algorithm.TOKEN_BUCKET ? micros(rule.refillInterval()) : 0;
         this.refillAmount = rule.refillAmount();
-        this.toleranceMicros = algorithm == Algorithm.TOKEN_BUCKET ? costMicros(limit) : 0;
+        this.toleranceMicros = algorithm == Algorithm.TOKEN_BUCKET ? bucketTolerance() : 0;
         this.windowMicros = rule.window() != null ? micros(rule.window()) : 0;
         this.leaseMicros = rule.lease() != null ? micros(rule.lease()) : 0;
         this.slot = Slot.of(this);
@@ -90,9 +90,21 @@ public final class Limit {
         return Arith.mulDivCeil(amount, intervalMicros, refillAmount);
     }
 
-    /** Token bucket: how far ahead of now the theoretical arrival time may run, i.e. the cost of the capacity. */
+    /**
+     * Token bucket: how far ahead of now the theoretical arrival time may run. At least the cost of the capacity,
+     * and enough for the capacity in single units, whose costs are each rounded up; but always less than the cost
+     * of one unit more, so no split of the calls ever holds more than the capacity at once.
+     */
     public long toleranceMicros() {
         return toleranceMicros;
+    }
+
+    // Each charge is rounded up on its own, so `capacity` calls of one unit cost up to capacity - 1 microseconds
+    // more than costMicros(capacity): with that as the tolerance, a bucket of 3 refilling 3 per second (333,334µs a
+    // unit, 1,000,000µs for 3) admitted only 2 calls. Any split of at most `capacity` units costs at most
+    // capacity * costMicros(1); any split of capacity + 1 units costs at least costMicros(capacity + 1).
+    private long bucketTolerance() {
+        return Math.min(Arith.mulDivCeil(limit, costMicros(1), 1), costMicros(limit + 1) - 1);
     }
 
     /** Token bucket: units that refill in the given time, rounded down. */
