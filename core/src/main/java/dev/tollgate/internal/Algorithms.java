@@ -108,7 +108,7 @@ public final class Algorithms {
             }
             case FIXED_WINDOW, CALENDAR_QUOTA -> {
                 long currentEnd = rollWindow(limit, s, o, now);
-                long diff = actual - estimated;
+                long diff = clampedDiff(actual, estimated);
                 if (diff > 0) {
                     s[o + 1] = Math.min(s[o + 1] + diff, Rule.MAX_LIMIT);
                 } else if (diff < 0 && limit.windowEnd(limit.windowStart(reservedAt)) == currentEnd) {
@@ -118,7 +118,7 @@ public final class Algorithms {
             case SLIDING_WINDOW -> {
                 long current = rollSliding(limit, s, o, now);
                 long charged = Math.floorDiv(reservedAt, limit.windowMicros()) * limit.windowMicros();
-                long diff = actual - estimated;
+                long diff = clampedDiff(actual, estimated);
                 if (diff > 0) {
                     s[o + 1] = Math.min(s[o + 1] + diff, Rule.MAX_SLIDING_LIMIT);
                 } else if (diff < 0 && charged == current) {
@@ -129,6 +129,12 @@ public final class Algorithms {
             }
             case CONCURRENCY -> leases.remove(leaseId);
         }
+    }
+
+    // A window's count never exceeds MAX_LIMIT, so a difference beyond it means the same as MAX_LIMIT, and keeping
+    // it there means that adding it to the count cannot overflow a long.
+    private static long clampedDiff(long actual, long estimated) {
+        return Math.max(-Rule.MAX_LIMIT, Math.min(Rule.MAX_LIMIT, actual - estimated));
     }
 
     /**

@@ -78,6 +78,10 @@ public final class Decisions {
         } else {
             reason = sentence(deniedBy, deniedOp.amount(), now);
         }
+        if (outcome.fault() != null) {
+            // The store decided without its shared state: say so first, and name the rule if one denied.
+            reason = (allowed ? "allowed; " : deniedBy.name() + " denies; ") + outcome.fault();
+        }
         Optional<Duration> retryAfter = retryMicros == Outcome.NEVER ? Optional.empty()
                 : Optional.of(Duration.of(retryMicros, ChronoUnit.MICROS));
         return new Decision(allowed, reason, Optional.ofNullable(deniedBy), Collections.unmodifiableList(rules),
