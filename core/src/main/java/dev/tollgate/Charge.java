@@ -51,12 +51,12 @@ public record Charge(long requests, long tokens, long micros) {
 
     /** This charge plus one request. */
     public Charge plusRequest() {
-        return new Charge(Math.addExact(requests, 1), tokens, micros);
+        return new Charge(plus(requests, 1, "requests"), tokens, micros);
     }
 
-    /** This charge plus {@code n} tokens. */
+    /** This charge plus {@code n} tokens; the sum must be a valid amount. */
     public Charge plusTokens(long n) {
-        return new Charge(requests, Math.addExact(tokens, n), micros);
+        return new Charge(requests, plus(tokens, n, "tokens"), micros);
     }
 
     /** This charge with its money set to {@code amount}. */
@@ -81,6 +81,16 @@ public record Charge(long requests, long tokens, long micros) {
     /** The money part as {@link Money}. */
     public Money money() {
         return Money.ofMicros(micros);
+    }
+
+    // A sum past the range of a long is out of range too, and says so like any other bad amount.
+    private static long plus(long value, long n, String field) {
+        long sum = value + n;
+        if (((value ^ sum) & (n ^ sum)) < 0) {
+            throw new IllegalArgumentException("charge " + field + " must be " + (n > 0 ? "<= " + Rule.MAX_LIMIT
+                    : ">= 0") + ", got " + value + " + " + n);
+        }
+        return sum;
     }
 
     private static void check(long value, String field) {

@@ -11,10 +11,13 @@ import dev.tollgate.store.Outcome;
  *
  * <p>State layouts (all times in microseconds since the epoch):
  * <ul>
- *   <li>token bucket (GCRA): {@code [tat]}, the theoretical arrival time; the bucket is full when
- *       {@code tat <= now}. A charge of n moves it on by {@code costMicros(n)}, and is allowed while
- *       {@code tat - now <= tolerance}, about the cost of the whole capacity ({@link Limit#toleranceMicros()}). Debt
- *       moves it further.</li>
+ *   <li>token bucket (GCRA): {@code [tat, fraction]}, the theoretical arrival time held exactly as whole
+ *       microseconds plus {@code fraction / refill} of one, so that no rounding is ever lost, even when a unit's
+ *       refill time ({@code interval / refill}) is not a whole number of microseconds. The bucket is full when the
+ *       arrival time is at or before now. A charge of n moves it on by exactly {@code n * interval / refill}
+ *       ({@link Limit#costWhole}, {@link Limit#costFraction}) and is allowed while the arrival time stays within
+ *       {@code capacity * interval / refill} of now. The comparisons need no products, so a Lua store stays exact.
+ *       Debt moves the arrival time further, up to ten years.</li>
  *   <li>fixed window and calendar quota: {@code [windowEnd, used]}. Keeping the end rather than the start
  *       lets a store tell that the state is stale without knowing the rule.</li>
  *   <li>sliding window: {@code [currentStart, current, previous]}. The estimate is
@@ -37,7 +40,7 @@ public final class Algorithms {
     /** How many longs of state an algorithm keeps. */
     public static int stateSize(Algorithm algorithm) {
         return switch (algorithm) {
-            case TOKEN_BUCKET -> 1;
+            case TOKEN_BUCKET -> 2;
             case FIXED_WINDOW, CALENDAR_QUOTA -> 2;
             case SLIDING_WINDOW -> 3;
             case CONCURRENCY -> 0;
@@ -63,7 +66,7 @@ public final class Algorithms {
     /** Charges {@code amount} at {@code now}; call only after {@link #evaluate} allowed it in the same critical section. */
     public static void charge(Limit limit, long[] s, int o, LeaseTable leases, long now, long amount, long leaseId) {
         switch (limit.algorithm()) {
-            case TOKEN_BUCKET -> s[o] = Math.min(Math.max(s[o], now) + limit.costMicros(amount), now + MAX_DEBT_MICROS);
+            case TOKEN_BUCKET -> addToBucket(limit, s, o, now, amount);
             case FIXED_WINDOW, CALENDAR_QUOTA -> {
                 rollWindow(limit, s, o, now);
                 s[o + 1] = Math.min(s[o + 1] + amount, Rule.MAX_LIMIT);
@@ -89,17 +92,23 @@ public final class Algorithms {
                                long estimated, long actual, long leaseId) {
         switch (limit.algorithm()) {
             case TOKEN_BUCKET -> {
-                long diff = limit.costMicros(actual) - limit.costMicros(estimated);
-                long tat = s[o];
-                if (diff > 0) {
-                    s[o] = Math.min(Math.max(tat, now) + diff, now + MAX_DEBT_MICROS);
-                } else if (diff < 0 && tat > now) {
-                    s[o] = Math.max(tat + diff, now);
+                if (actual > estimated) {
+                    addToBucket(limit, s, o, now, actual - estimated);
+                } else if (actual < estimated && !bucketFull(s, o, now)) {
+                    long whole = s[o] - limit.costWhole(estimated - actual);
+                    long fraction = s[o + 1] - limit.costFraction(estimated - actual);
+                    if (fraction < 0) {
+                        fraction += limit.refillAmount();
+                        whole--;
+                    }
+                    // A refund never makes the bucket fuller than full.
+                    s[o] = whole < now ? now : whole;
+                    s[o + 1] = whole < now ? 0 : fraction;
                 }
             }
             case FIXED_WINDOW, CALENDAR_QUOTA -> {
                 long currentEnd = rollWindow(limit, s, o, now);
-                long diff = actual - estimated;
+                long diff = clampedDiff(actual, estimated);
                 if (diff > 0) {
                     s[o + 1] = Math.min(s[o + 1] + diff, Rule.MAX_LIMIT);
                 } else if (diff < 0 && limit.windowEnd(limit.windowStart(reservedAt)) == currentEnd) {
@@ -109,7 +118,7 @@ public final class Algorithms {
             case SLIDING_WINDOW -> {
                 long current = rollSliding(limit, s, o, now);
                 long charged = Math.floorDiv(reservedAt, limit.windowMicros()) * limit.windowMicros();
-                long diff = actual - estimated;
+                long diff = clampedDiff(actual, estimated);
                 if (diff > 0) {
                     s[o + 1] = Math.min(s[o + 1] + diff, Rule.MAX_SLIDING_LIMIT);
                 } else if (diff < 0 && charged == current) {
@@ -122,13 +131,19 @@ public final class Algorithms {
         }
     }
 
+    // A window's count never exceeds MAX_LIMIT, so a difference beyond it means the same as MAX_LIMIT, and keeping
+    // it there means that adding it to the count cannot overflow a long.
+    private static long clampedDiff(long actual, long estimated) {
+        return Math.max(-Rule.MAX_LIMIT, Math.min(Rule.MAX_LIMIT, actual - estimated));
+    }
+
     /**
      * True if the rule is back to its full limit, so its state can be forgotten. Needs only the algorithm and, for a
      * sliding window, its length: a store can sweep state without the policy at hand.
      */
     public static boolean isIdle(Algorithm algorithm, long windowMicros, long[] s, int o, LeaseTable leases, long now) {
         return switch (algorithm) {
-            case TOKEN_BUCKET -> s[o] <= now;
+            case TOKEN_BUCKET -> bucketFull(s, o, now);
             case FIXED_WINDOW, CALENDAR_QUOTA -> s[o + 1] == 0 || s[o] <= now;
             case SLIDING_WINDOW -> (s[o + 1] == 0 && s[o + 2] == 0) || s[o] + 2 * windowMicros <= now;
             case CONCURRENCY -> {
@@ -139,18 +154,57 @@ public final class Algorithms {
     }
 
     private static boolean evaluateBucket(Limit limit, long[] s, int o, long now, long amount, Outcome out, int i) {
-        long tolerance = limit.toleranceMicros();
-        long tat = Math.max(s[o], now);
-        long cost = limit.costMicros(amount);
-        long next = Arith.addSat(tat, cost);
-        boolean allowed = next - now <= tolerance;
+        long capacity = limit.limit();
+        boolean full = bucketFull(s, o, now);
+        long whole = full ? now : s[o];
+        long fraction = full ? 0 : s[o + 1];
+        long nextWhole = Arith.addSat(whole, limit.costWhole(amount));
+        long nextFraction = fraction + limit.costFraction(amount);
+        if (nextFraction >= limit.refillAmount()) {
+            nextFraction -= limit.refillAmount();
+            nextWhole = Arith.addSat(nextWhole, 1);
+        }
+        boolean allowed = withinTolerance(limit, nextWhole - now, nextFraction);
         if (allowed) {
-            out.set(i, true, Math.min(limit.limit(), limit.unitsIn(now + tolerance - next)), next, 0);
+            long remaining = Math.max(0, capacity - limit.unitsUsed(nextWhole - now, nextFraction));
+            out.set(i, true, remaining, ceilMicros(nextWhole, nextFraction), 0);
         } else {
-            long retry = cost > tolerance ? Outcome.NEVER : next - tolerance - now;
-            out.set(i, false, Math.min(limit.limit(), limit.unitsIn(now + tolerance - tat)), tat, retry);
+            // It fits once the arrival time after the charge is within the tolerance of now.
+            long fitsAt = nextWhole - limit.toleranceWhole() + (nextFraction > limit.toleranceFraction() ? 1 : 0);
+            long retry = amount > capacity ? Outcome.NEVER : fitsAt - now;
+            long remaining = Math.max(0, capacity - limit.unitsUsed(whole - now, fraction));
+            out.set(i, false, remaining, full ? now : ceilMicros(whole, fraction), retry);
         }
         return allowed;
+    }
+
+    private static void addToBucket(Limit limit, long[] s, int o, long now, long amount) {
+        boolean full = bucketFull(s, o, now);
+        long whole = Arith.addSat(full ? now : s[o], limit.costWhole(amount));
+        long fraction = (full ? 0 : s[o + 1]) + limit.costFraction(amount);
+        if (fraction >= limit.refillAmount()) {
+            fraction -= limit.refillAmount();
+            whole = Arith.addSat(whole, 1);
+        }
+        if (whole - now >= MAX_DEBT_MICROS) {
+            whole = now + MAX_DEBT_MICROS;
+            fraction = 0;
+        }
+        s[o] = whole;
+        s[o + 1] = fraction;
+    }
+
+    // (whole + fraction/refill) <= (toleranceWhole + toleranceFraction/refill), compared without products.
+    private static boolean withinTolerance(Limit limit, long whole, long fraction) {
+        return whole < limit.toleranceWhole() || whole == limit.toleranceWhole() && fraction <= limit.toleranceFraction();
+    }
+
+    private static boolean bucketFull(long[] s, int o, long now) {
+        return s[o] < now || s[o] == now && s[o + 1] == 0;
+    }
+
+    private static long ceilMicros(long whole, long fraction) {
+        return fraction > 0 ? whole + 1 : whole;
     }
 
     private static boolean evaluateWindow(Limit limit, long[] s, int o, long now, long amount, Outcome out, int i) {
@@ -220,6 +274,9 @@ public final class Algorithms {
         boolean allowed = inFlight + amount <= limit.limit();
         long after = allowed ? inFlight + amount : inFlight;
         long reset = Math.max(now, leases.latestExpiry(now));
+        if (allowed && amount > 0) {
+            reset = Math.max(reset, now + limit.leaseMicros()); // the lease this call takes, like remaining does
+        }
         long retry;
         if (allowed) {
             retry = 0;

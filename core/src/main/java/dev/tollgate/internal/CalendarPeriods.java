@@ -18,7 +18,7 @@ public final class CalendarPeriods {
     private CalendarPeriods() {
     }
 
-    /** The start of the period that holds {@code nowMicros}. */
+    /** The start of the period that holds {@code nowMicros}: the latest period start at or before it. */
     public static long start(Period period, ZoneId zone, long nowMicros) {
         LocalDate today = LocalDate.ofInstant(toInstant(nowMicros), zone);
         LocalDate first = switch (period) {
@@ -26,7 +26,12 @@ public final class CalendarPeriods {
             case WEEK -> today.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
             case MONTH -> today.withDayOfMonth(1);
         };
-        return toMicros(first.atStartOfDay(zone).toInstant());
+        long start = toMicros(first.atStartOfDay(zone).toInstant());
+        // Where clocks fall back across midnight (Newfoundland's 00:01 changes until 2010), an instant can read as
+        // the day before a period that has already begun. It belongs to that period: periods never overlap, and
+        // the one holding now never ends before now.
+        long next = next(period, zone, start);
+        return next <= nowMicros ? next : start;
     }
 
     /** The start of the period after the one that starts at {@code startMicros}. */

@@ -17,9 +17,20 @@ import java.util.Map;
  */
 public final class CompiledPolicy {
 
+    /**
+     * The limits of a plan, sorted by scope for the store, and for each the position of its rule in the plan, so
+     * that decisions can list rules in plan order.
+     *
+     * @param limits the limits, sorted by scope (plan order within a scope)
+     * @param planRanks for each limit, its rule's position in the plan
+     * @param inPlanOrder true if sorting by scope kept the plan order, so no reordering is needed
+     */
+    public record Compiled(Limit[] limits, int[] planRanks, boolean inPlanOrder) {
+    }
+
     private final Policy policy;
-    private final Map<String, Limit[]> byPlan = new HashMap<>();
-    private final Map<String, Map<String, Limit[]>> byOverriddenUser = new HashMap<>();
+    private final Map<String, Compiled> byPlan = new HashMap<>();
+    private final Map<String, Map<String, Compiled>> byOverriddenUser = new HashMap<>();
 
     /** Compiles every plan and override of the policy. */
     public CompiledPolicy(Policy policy) {
@@ -28,7 +39,7 @@ public final class CompiledPolicy {
             byPlan.put(plan.name(), compile(plan.rules()));
         }
         for (String user : policy.overrides().keySet()) {
-            Map<String, Limit[]> plans = new HashMap<>();
+            Map<String, Compiled> plans = new HashMap<>();
             for (Plan plan : policy.plans().values()) {
                 plans.put(plan.name(), compile(policy.rulesFor(user, plan.name())));
             }
@@ -47,21 +58,37 @@ public final class CompiledPolicy {
      * @throws IllegalArgumentException if the subject's plan is unknown
      */
     public Limit[] limitsFor(Subject subject) {
-        Map<String, Limit[]> overridden = byOverriddenUser.isEmpty() ? null : byOverriddenUser.get(subject.userId());
-        Limit[] limits = (overridden != null ? overridden : byPlan).get(subject.plan());
-        if (limits == null) {
-            policy.plan(subject.plan()); // throws, naming the plan and the known ones
-        }
-        return limits;
+        return compiledFor(subject).limits();
     }
 
-    private static Limit[] compile(List<Rule> rules) {
-        List<Rule> sorted = new ArrayList<>(rules);
-        sorted.sort(Comparator.comparing(Rule::scope)); // stable: plan order within a scope
-        Limit[] limits = new Limit[sorted.size()];
-        for (int i = 0; i < limits.length; i++) {
-            limits[i] = Limit.of(sorted.get(i));
+    /**
+     * The limits that apply to the subject, sorted by scope, with their plan positions.
+     *
+     * @throws IllegalArgumentException if the subject's plan is unknown
+     */
+    public Compiled compiledFor(Subject subject) {
+        Map<String, Compiled> overridden = byOverriddenUser.isEmpty() ? null : byOverriddenUser.get(subject.userId());
+        Compiled compiled = (overridden != null ? overridden : byPlan).get(subject.plan());
+        if (compiled == null) {
+            policy.plan(subject.plan()); // throws, naming the plan and the known ones
         }
-        return limits;
+        return compiled;
+    }
+
+    private static Compiled compile(List<Rule> rules) {
+        List<Integer> sorted = new ArrayList<>();
+        for (int i = 0; i < rules.size(); i++) {
+            sorted.add(i);
+        }
+        sorted.sort(Comparator.comparing(i -> rules.get(i).scope())); // stable: plan order within a scope
+        Limit[] limits = new Limit[sorted.size()];
+        int[] ranks = new int[sorted.size()];
+        boolean inPlanOrder = true;
+        for (int i = 0; i < limits.length; i++) {
+            ranks[i] = sorted.get(i);
+            limits[i] = Limit.of(rules.get(ranks[i]));
+            inPlanOrder &= ranks[i] == i;
+        }
+        return new Compiled(limits, ranks, inPlanOrder);
     }
 }

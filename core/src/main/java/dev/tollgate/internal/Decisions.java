@@ -26,8 +26,16 @@ public final class Decisions {
     private Decisions() {
     }
 
-    /** The decision for these operations and their outcome. */
+    /** The decision for these operations and their outcome, listing the rules in the operations' order. */
     public static Decision from(List<Operation> ops, Outcome outcome, String reservationId) {
+        return from(ops, null, outcome, reservationId);
+    }
+
+    /**
+     * The decision for these operations and their outcome, listing the rules in plan order: {@code planOrder} holds
+     * the operation indexes in that order, or is null when it is the operations' own order.
+     */
+    public static Decision from(List<Operation> ops, int[] planOrder, Outcome outcome, String reservationId) {
         int size = ops.size();
         long now = outcome.nowMicros();
         List<RuleStatus> rules = new ArrayList<>(size);
@@ -36,7 +44,8 @@ public final class Decisions {
         Operation deniedOp = null;
         long deniedRetry = 0;
         long retryMicros = 0;
-        for (int i = 0; i < size; i++) {
+        for (int k = 0; k < size; k++) {
+            int i = planOrder == null ? k : planOrder[k];
             Operation op = ops.get(i);
             Rule rule = op.limit().rule();
             boolean exceeded = !outcome.allowed(i);
@@ -68,6 +77,10 @@ public final class Decisions {
                     + " would deny: " + sentence(dryRunHits.get(0), amountOf(ops, dryRunHits.get(0)), now);
         } else {
             reason = sentence(deniedBy, deniedOp.amount(), now);
+        }
+        if (outcome.fault() != null) {
+            // The store decided without its shared state: say so first, and name the rule if one denied.
+            reason = (allowed ? "allowed; " : deniedBy.name() + " denies; ") + outcome.fault();
         }
         Optional<Duration> retryAfter = retryMicros == Outcome.NEVER ? Optional.empty()
                 : Optional.of(Duration.of(retryMicros, ChronoUnit.MICROS));

@@ -30,18 +30,18 @@ public final class DefaultGuard implements Guard {
 
     @Override
     public Decision check(Subject subject, Charge charge) {
-        List<Operation> ops = operations(subject, charge);
-        Outcome outcome = store.apply(new Batch(ops, false, 0));
-        return Decisions.from(ops, outcome, null);
+        Operations ops = operations(subject, charge);
+        Outcome outcome = store.apply(new Batch(ops.list(), false, 0));
+        return Decisions.from(ops.list(), ops.planOrder(), outcome, null);
     }
 
     @Override
     public Reservation reserve(Subject subject, Charge estimate) {
-        List<Operation> ops = operations(subject, estimate);
+        Operations ops = operations(subject, estimate);
         // Random ids, not a counter: concurrency leases in a shared store must not collide across processes.
         long id = ThreadLocalRandom.current().nextLong();
-        Outcome outcome = store.apply(new Batch(ops, true, id));
-        return new DefaultReservation(store, estimate, ops, outcome, id);
+        Outcome outcome = store.apply(new Batch(ops.list(), true, id));
+        return new DefaultReservation(store, estimate, ops.list(), ops.planOrder(), outcome, id);
     }
 
     @Override
@@ -59,17 +59,41 @@ public final class DefaultGuard implements Guard {
         store.close();
     }
 
-    private List<Operation> operations(Subject subject, Charge charge) {
+    // The operations in scope order, as stores need them, and their indexes in plan order (null when the same).
+    private record Operations(List<Operation> list, int[] planOrder) {
+    }
+
+    private Operations operations(Subject subject, Charge charge) {
         Objects.requireNonNull(subject, "subject");
         Objects.requireNonNull(charge, "charge");
-        Limit[] limits = compiled.limitsFor(subject);
+        CompiledPolicy.Compiled plan = compiled.compiledFor(subject);
+        Limit[] limits = plan.limits();
         List<Operation> ops = new ArrayList<>(limits.length);
-        for (Limit limit : limits) {
+        int[] ranks = plan.inPlanOrder() ? null : new int[limits.length];
+        for (int i = 0; i < limits.length; i++) {
+            Limit limit = limits[i];
             String entity = subject.idFor(limit.scope());
             if (entity != null) {
+                if (ranks != null) {
+                    ranks[ops.size()] = plan.planRanks()[i];
+                }
                 ops.add(new Operation(limit, entity, charge.amount(limit.rule().meter())));
             }
         }
-        return ops;
+        return new Operations(ops, ranks == null ? null : planOrder(ranks, ops.size()));
+    }
+
+    // Operation indexes sorted by plan rank: a handful of rules, so an insertion sort.
+    private static int[] planOrder(int[] ranks, int size) {
+        int[] order = new int[size];
+        for (int i = 0; i < size; i++) {
+            int j = i;
+            while (j > 0 && ranks[order[j - 1]] > ranks[i]) {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = i;
+        }
+        return order;
     }
 }

@@ -23,15 +23,17 @@ final class DefaultReservation implements Reservation {
     private final Store store;
     private final Charge estimate;
     private final List<Operation> ops;
+    private final int[] planOrder;
     private final Outcome outcome;
     private final long id;
     private final AtomicInteger state = new AtomicInteger(OPEN);
     private volatile Decision decision;
 
-    DefaultReservation(Store store, Charge estimate, List<Operation> ops, Outcome outcome, long id) {
+    DefaultReservation(Store store, Charge estimate, List<Operation> ops, int[] planOrder, Outcome outcome, long id) {
         this.store = store;
         this.estimate = estimate;
         this.ops = ops;
+        this.planOrder = planOrder;
         this.outcome = outcome;
         this.id = id;
     }
@@ -45,7 +47,7 @@ final class DefaultReservation implements Reservation {
     public Decision decision() {
         Decision d = decision;
         if (d == null) {
-            d = Decisions.from(ops, outcome, id());
+            d = Decisions.from(ops, planOrder, outcome, id());
             decision = d;
         }
         return d;

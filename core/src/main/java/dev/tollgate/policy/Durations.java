@@ -37,23 +37,40 @@ public final class Durations {
         };
     }
 
-    /** Prints the shortest exact form: {@code 1m}, {@code 24h}, {@code 7d}, {@code 1500ms}. */
+    /**
+     * Prints the shortest exact form: {@code 1m}, {@code 24h}, {@code 7d}, {@code 1500ms}; finer than a millisecond,
+     * {@code 1500us} or {@code 999999ns}. Works from seconds and nanoseconds, so no duration is too long to print.
+     */
     public static String format(Duration d) {
-        long millis = d.toMillis();
-        // "24h" reads better than "1d" for a rolling window; from two days on, days read better.
-        if (millis >= 2 * 86_400_000L && millis % 86_400_000L == 0) {
-            return millis / 86_400_000L + "d";
+        long seconds = d.getSeconds();
+        int nanos = d.getNano();
+        if (nanos % 1_000_000 != 0) {
+            // Rounding to milliseconds would print a rejected 0.5ms as "0ms".
+            try {
+                long total = d.toNanos();
+                return total % 1_000 == 0 ? total / 1_000 + "us" : total + "ns";
+            } catch (ArithmeticException e) {
+                return d.toString();
+            }
         }
-        if (millis > 0 && millis % 3_600_000L == 0) {
-            return millis / 3_600_000L + "h";
+        if (nanos == 0 && seconds > 0) {
+            // "24h" reads better than "1d" for a rolling window; from two days on, days read better.
+            if (seconds >= 2 * 86_400L && seconds % 86_400L == 0) {
+                return seconds / 86_400L + "d";
+            }
+            if (seconds % 3_600L == 0) {
+                return seconds / 3_600L + "h";
+            }
+            if (seconds % 60L == 0) {
+                return seconds / 60L + "m";
+            }
+            return seconds + "s";
         }
-        if (millis > 0 && millis % 60_000L == 0) {
-            return millis / 60_000L + "m";
+        try {
+            return Math.addExact(Math.multiplyExact(seconds, 1_000L), nanos / 1_000_000) + "ms";
+        } catch (ArithmeticException e) {
+            return d.toString();
         }
-        if (millis > 0 && millis % 1_000L == 0) {
-            return millis / 1_000L + "s";
-        }
-        return millis + "ms";
     }
 
     /** A wait for people, rounded up to whole seconds: {@code 12s}, {@code 3m 5s}, {@code 2h 0m}. */

@@ -48,24 +48,34 @@ public record Money(long micros) implements Comparable<Money> {
         if (dollars.signum() < 0) {
             throw new IllegalArgumentException("money must be >= 0, got '" + amount + "'");
         }
-        BigDecimal micros = dollars.movePointRight(6);
-        if (micros.stripTrailingZeros().scale() > 0) {
-            throw new IllegalArgumentException(
-                    "money has more than 6 decimal places (finer than a micro-dollar): '" + amount + "'");
-        }
+        long micros;
         try {
-            return new Money(micros.longValueExact());
+            BigDecimal exact = dollars.movePointRight(6); // overflows the scale for exponents near 2^31
+            if (exact.stripTrailingZeros().scale() > 0) {
+                throw new IllegalArgumentException(
+                        "money has more than 6 decimal places (finer than a micro-dollar): '" + amount + "'");
+            }
+            micros = exact.longValueExact();
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("money is too large: '" + amount + "'");
         }
+        return new Money(micros);
     }
 
-    /** Whole dollars, e.g. {@code Money.usd(5)} is five dollars. */
+    /**
+     * Whole dollars, e.g. {@code Money.usd(5)} is five dollars.
+     *
+     * @throws IllegalArgumentException if negative, or too large to hold in micro-dollars
+     */
     public static Money usd(long dollars) {
         if (dollars < 0) {
             throw new IllegalArgumentException("money must be >= 0, got " + dollars + " USD");
         }
-        return new Money(Math.multiplyExact(dollars, MICROS_PER_USD));
+        try {
+            return new Money(Math.multiplyExact(dollars, MICROS_PER_USD));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("money is too large: " + dollars + " USD");
+        }
     }
 
     /** An amount in micro-dollars. */

@@ -22,6 +22,9 @@ public enum Period {
 
     /** Parses {@code day}, {@code week} or {@code month} (also {@code daily}, {@code weekly}, {@code monthly}). */
     public static Period parse(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("period must be day, week or month; got null");
+        }
         String normal = text.trim().toLowerCase(java.util.Locale.ROOT);
         return switch (normal) {
             case "day", "daily" -> DAY;

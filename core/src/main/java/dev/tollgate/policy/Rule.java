@@ -396,7 +396,10 @@ public final class Rule {
             return this;
         }
 
-        /** Adds {@code amount} units every {@code interval}, continuously (a unit at a time, evenly spread). */
+        /**
+         * Adds {@code amount} units every {@code interval}, continuously (a unit at a time, evenly spread). The
+         * interval is a whole number of microseconds, at least 1ms.
+         */
         public TokenBucketBuilder refill(long amount, Duration interval) {
             try {
                 checkLimit(amount, MAX_LIMIT, "refill-rate");
@@ -404,6 +407,11 @@ public final class Rule {
                 throw new IllegalArgumentException(name + ": " + e.getMessage());
             }
             Duration checked = span(interval, "interval");
+            if (checked.getNano() % 1_000 != 0) {
+                // Stores keep time in whole microseconds; truncating would refill faster than asked.
+                throw new IllegalArgumentException(name + ": interval must be a whole number of microseconds, got "
+                        + Durations.format(checked));
+            }
             long intervalMicros = checked.toNanos() / 1_000;
             if (amount > intervalMicros) {
                 throw new IllegalArgumentException(name + ": refill-rate must be at most one unit per microsecond, got "

@@ -18,7 +18,8 @@ public final class Limit {
     private final long limit;
     private final long intervalMicros;
     private final long refillAmount;
-    private final long toleranceMicros;
+    private final long toleranceWhole;
+    private final long toleranceFraction;
     private final long windowMicros;
     private final long leaseMicros;
     private final Slot slot;
@@ -32,7 +33,8 @@ public final class Limit {
         Algorithm algorithm = rule.algorithm();
         this.intervalMicros = algorithm == Algorithm.TOKEN_BUCKET ? micros(rule.refillInterval()) : 0;
         this.refillAmount = rule.refillAmount();
-        this.toleranceMicros = algorithm == Algorithm.TOKEN_BUCKET ? bucketTolerance() : 0;
+        this.toleranceWhole = algorithm == Algorithm.TOKEN_BUCKET ? costWhole(limit) : 0;
+        this.toleranceFraction = algorithm == Algorithm.TOKEN_BUCKET ? costFraction(limit) : 0;
         this.windowMicros = rule.window() != null ? micros(rule.window()) : 0;
         this.leaseMicros = rule.lease() != null ? micros(rule.lease()) : 0;
         this.slot = Slot.of(this);
@@ -81,35 +83,49 @@ public final class Limit {
         return limit;
     }
 
-    /**
-     * Token bucket: the time an amount takes to refill, rounded up to a whole microsecond. Rounding up means a
-     * call never gets more than its share; the rule's validation (at most one unit per microsecond) means the
-     * rounding can never let more than the capacity through.
-     */
-    public long costMicros(long amount) {
-        return Arith.mulDivCeil(amount, intervalMicros, refillAmount);
+    /** Token bucket: units added per {@link #refillIntervalMicros()}. */
+    public long refillAmount() {
+        return refillAmount;
+    }
+
+    /** Token bucket: the refill interval. */
+    public long refillIntervalMicros() {
+        return intervalMicros;
     }
 
     /**
-     * Token bucket: how far ahead of now the theoretical arrival time may run. At least the cost of the capacity,
-     * and enough for the capacity in single units, whose costs are each rounded up; but always less than the cost
-     * of one unit more, so no split of the calls ever holds more than the capacity at once.
+     * Token bucket: the whole microseconds an amount takes to refill, {@code floor(amount * interval / refill)};
+     * {@link #costFraction} holds the rest, in {@code 1/refill}ths of a microsecond, so that no rounding is lost.
+     * Saturates at {@link Arith#INFINITE} for amounts no bucket could ever hold.
      */
-    public long toleranceMicros() {
-        return toleranceMicros;
+    public long costWhole(long amount) {
+        return Arith.mulDivFloor(amount, intervalMicros, refillAmount);
     }
 
-    // Each charge is rounded up on its own, so `capacity` calls of one unit cost up to capacity - 1 microseconds
-    // more than costMicros(capacity): with that as the tolerance, a bucket of 3 refilling 3 per second (333,334µs a
-    // unit, 1,000,000µs for 3) admitted only 2 calls. Any split of at most `capacity` units costs at most
-    // capacity * costMicros(1); any split of capacity + 1 units costs at least costMicros(capacity + 1).
-    private long bucketTolerance() {
-        return Math.min(Arith.mulDivCeil(limit, costMicros(1), 1), costMicros(limit + 1) - 1);
+    /** Token bucket: the rest of {@link #costWhole}, {@code (amount * interval) mod refill}, in 1/refill µs. */
+    public long costFraction(long amount) {
+        return costWhole(amount) >= Arith.INFINITE ? 0 : Arith.mulMod(amount, intervalMicros, refillAmount);
     }
 
-    /** Token bucket: units that refill in the given time, rounded down. */
-    public long unitsIn(long micros) {
-        return micros <= 0 ? 0 : Arith.mulDivFloor(micros, refillAmount, intervalMicros);
+    /** Token bucket: the whole microseconds the capacity takes to refill; how far ahead of now the bucket may run. */
+    public long toleranceWhole() {
+        return toleranceWhole;
+    }
+
+    /** Token bucket: the rest of {@link #toleranceWhole}, in 1/refill µs. */
+    public long toleranceFraction() {
+        return toleranceFraction;
+    }
+
+    /**
+     * Token bucket: the units a debt of {@code whole + fraction/refill} microseconds has used, rounded up (so that
+     * what is reported as remaining can really be taken).
+     */
+    public long unitsUsed(long whole, long fraction) {
+        if (whole < 0) {
+            return 0;
+        }
+        return Arith.mulAddDivCeil(whole, refillAmount, fraction, intervalMicros);
     }
 
     /** Sliding windows: the window length in whole milliseconds, the unit of the previous window's weight. */

@@ -14,6 +14,7 @@ public final class Outcome {
     private final long nowMicros;
     private final long[] values;
     private boolean committed;
+    private String fault;
 
     /** An outcome for {@code size} operations, decided at {@code nowMicros}. Stores fill it in with {@link #set}. */
     public Outcome(long nowMicros, int size) {
@@ -33,6 +34,20 @@ public final class Outcome {
     /** Records whether the batch was charged. */
     public void committed(boolean value) {
         this.committed = value;
+    }
+
+    /**
+     * Marks an outcome that the store made without its shared state, because that state was unreachable: a
+     * fail-closed denial, a fail-open allowance or a local-fallback decision. The reason says so in words a
+     * person understands, and becomes the decision's reason.
+     */
+    public void fault(String reason) {
+        this.fault = reason;
+    }
+
+    /** Why the store decided without its shared state, or null when it decided normally. */
+    public String fault() {
+        return fault;
     }
 
     /** The store's time when it decided. */

@@ -1,0 +1,42 @@
+package dev.tollgate.internal;
+
+import dev.tollgate.policy.Meter;
+import dev.tollgate.policy.Rule;
+import dev.tollgate.testing.PropertyRuns;
+import dev.tollgate.testing.Seeds;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The fixed window against {@link PeriodCounterModel#fixedWindow}: a map from window to usage. */
+class FixedWindowPropertyTest {
+
+    private static final int SEQUENCES = 400;
+    private static final int STEPS = 120;
+
+    @Test
+    void fixedWindowAnswersExactlyAsAMapOfWindowsToUsage() {
+        long seed = Seeds.seed();
+        PropertyRuns.replayable(seed, () -> {
+            Random sequences = new Random(seed);
+            ModelDriver.Tally tally = new ModelDriver.Tally();
+            for (int i = 0; i < PropertyRuns.sequences(SEQUENCES); i++) {
+                Random random = new Random(sequences.nextLong());
+                long windowMillis = 1 + random.nextLong(pick(random, 10, 1_000, 86_400_000L, Rule.MAX_SPAN.toMillis()));
+                long limit = 1 + random.nextLong(pick(random, 1, 10, 1_000, 1_000_000, Rule.MAX_LIMIT));
+                Meter meter = Meter.values()[random.nextInt(Meter.values().length)];
+                Rule rule = Rule.fixedWindow("window").meter(meter).limit(limit).window(Duration.ofMillis(windowMillis))
+                        .build();
+                long start = ModelDriver.randomStart(random);
+                ReferenceModel model = PeriodCounterModel.fixedWindow(limit, windowMillis * 1_000);
+                new ModelDriver(seed, i, random, rule, model, start, ModelDriver.EXACT, tally)
+                        .run(PropertyRuns.steps(STEPS));
+            }
+            tally.assertEverythingHappened(seed);
+        });
+    }
+
+    static long pick(Random random, long... choices) {
+        return choices[random.nextInt(choices.length)];
+    }
+}

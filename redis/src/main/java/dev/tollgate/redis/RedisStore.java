@@ -1,0 +1,920 @@
+package dev.tollgate.redis;
+
+import dev.tollgate.internal.Algorithms;
+import dev.tollgate.internal.CalendarPeriods;
+import dev.tollgate.internal.LeaseTable;
+import dev.tollgate.policy.Algorithm;
+import dev.tollgate.policy.Mode;
+import dev.tollgate.policy.Rule;
+import dev.tollgate.store.Adjustment;
+import dev.tollgate.store.Batch;
+import dev.tollgate.store.Correction;
+import dev.tollgate.store.Limit;
+import dev.tollgate.store.MemoryStore;
+import dev.tollgate.store.Operation;
+import dev.tollgate.store.Outcome;
+import dev.tollgate.store.Store;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.MaintNotificationsConfig;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A {@link Store} whose state lives in Redis (standalone, Sentinel or Cluster; Valkey the same), shared by every
+ * instance that points at it.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li><b>One round trip per decision</b> for the rules of one subject: all of an entity's keys share a hash
+ *       tag, and one {@code EVALSHA} evaluates and charges all of them, atomically (all or nothing). On a
+ *       standalone or Sentinel deployment every rule of a decision, whatever its scope, is in that one script.</li>
+ *   <li><b>Cluster, cross-slot:</b> rules of other scopes (team, org, global) whose entities hash to other slots
+ *       are reserved one slot group at a time, in scope order; if a later group denies, the earlier groups are
+ *       refunded. No limit is ever exceeded by this (charges and refunds commute); the cost is that a decision
+ *       that is finally denied holds its reservation on earlier groups for a round trip, so concurrent
+ *       decisions may be denied that would otherwise fit. See docs/redis.md.</li>
+ *   <li><b>Same semantics as {@link MemoryStore}:</b> the Lua scripts decide and charge with the same integer
+ *       steps as {@link Algorithms}, and return the pre-charge state, from which Java computes remaining, reset
+ *       and retry-after with {@link Algorithms} itself.</li>
+ *   <li><b>Time</b> is the Redis server's {@code TIME}, read inside the script, so instances with skewed clocks
+ *       agree. Tests may inject a clock instead ({@link Builder#clock(Clock)}).</li>
+ *   <li><b>Bounded</b>: every call has a timeout; while Redis cannot answer the store decides as its
+ *       {@link FailureMode} says, and returns to Redis by itself once Redis answers again. {@link #stats()}
+ *       counts what happened.</li>
+ * </ul>
+ */
+public final class RedisStore implements Store {
+
+    private static final long MAX_DEBT = Algorithms.MAX_DEBT_MICROS;
+    private static final int CALENDAR_RETRIES = 3;
+    private static final String APPLY_LUA = resource("apply.lua");
+    private static final String ADJUST_LUA = resource("adjust.lua");
+    private static final String APPLY_SHA = sha1(APPLY_LUA);
+    private static final String ADJUST_SHA = sha1(ADJUST_LUA);
+
+    private final String description;
+    private final AutoCloseable client;
+    private final ClientResources resources;
+    // Null until a first connection succeeds: a store built while Redis is down starts in its failure mode and
+    // connects when Redis appears. Once connected, Lettuce reconnects by itself.
+    private final java.util.function.Supplier<StatefulConnection<String, String>> connector;
+    private final java.util.concurrent.locks.ReentrantLock connecting = new java.util.concurrent.locks.ReentrantLock();
+    private volatile StatefulConnection<String, String> connection;
+    private volatile RedisScriptingAsyncCommands<String, String> commands;
+    private final boolean cluster;
+    private final String prefix;
+    private final Clock clock;
+    private final String slackMillis;
+    private final long timeoutNanos;
+    private final long retryAfterFailureNanos;
+    private final FailureMode failureMode;
+    private final double localShare;
+    private final MemoryStore local;
+    private final Map<Limit, Limit> localLimits = new ConcurrentHashMap<>();
+    // Reservations decided without Redis, by id, so that their settle goes where their charge went (or, for
+    // fail-open, charges the actual usage that was never counted). Bounded: past the cap, such settles are lost
+    // and counted, which the reservations' expiry makes harmless.
+    private static final int MAX_TRACKED = 1_000_000;
+    private final Set<Long> localReservations = ConcurrentHashMap.newKeySet();
+    private final Set<Long> uncountedReservations = ConcurrentHashMap.newKeySet();
+    private final Map<Limit, String> suffixes = new ConcurrentHashMap<>();
+
+    // The last time the server reported, and when, by this JVM's nanoTime: a guess of server time for the
+    // calendar periods Java hands the script. The script checks the guess; a wrong one costs a retry, never a
+    // wrong answer.
+    private volatile long[] serverTime = {0, 0};
+    // While Redis is failing, calls skip it until this nanoTime, then calls try again. A flag, not a time in the
+    // past, marks recovery: a thread that read nanoTime a moment before another thread's success must not
+    // mistake that success for a failure window.
+    private volatile boolean failing;
+    private volatile long skipUntilNanos;
+    private volatile String lastFailure = "";
+
+    private final LongAdder decisions = new LongAdder();
+    private final LongAdder redisCalls = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final LongAdder degradedDecisions = new LongAdder();
+    private final LongAdder failOpenAllowed = new LongAdder();
+    private final LongAdder failClosedDenied = new LongAdder();
+    private final LongAdder scriptReloads = new LongAdder();
+    private final LongAdder crossSlotRefunds = new LongAdder();
+    private final LongAdder lostAdjustments = new LongAdder();
+
+    // Lettuce 7.1 deprecates the adaptive refresh triggers without a replacement yet; they are still what follows
+    // a failover or a slot move promptly.
+    @SuppressWarnings("deprecation")
+    private RedisStore(Builder b) {
+        this.description = b.uris.toString();
+        this.prefix = b.prefix;
+        this.clock = b.clock;
+        this.slackMillis = b.clock == null ? "0" : Long.toString(b.testClockTtlSlack.toMillis());
+        this.timeoutNanos = b.timeout.toNanos();
+        this.retryAfterFailureNanos = b.retryAfterFailure.toNanos();
+        this.failureMode = b.failureMode;
+        this.localShare = b.localShare;
+        this.local = b.failureMode == FailureMode.LOCAL_FALLBACK
+                ? MemoryStore.withClock(b.clock != null ? b.clock : Clock.systemUTC()) : null;
+        // Reconnect quickly: an outage should end for us within a second of Redis coming back.
+        this.resources = ClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
+                .build();
+        TimeoutOptions timeouts = TimeoutOptions.enabled(b.timeout);
+        SocketOptions socket = SocketOptions.builder().connectTimeout(b.connectTimeout).keepAlive(true).build();
+        List<RedisURI> uris = new ArrayList<>();
+        for (String uri : b.uris) {
+            uris.add(RedisURI.create(uri));
+        }
+        this.cluster = b.cluster || uris.size() > 1;
+        if (cluster) {
+            RedisClusterClient c = RedisClusterClient.create(resources, uris);
+            c.setOptions(ClusterClientOptions.builder()
+                    .autoReconnect(true)
+                    // Fail fast while disconnected: the failure mode answers instead of a queue that waits.
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(socket)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers()
+                            .enablePeriodicRefresh(Duration.ofSeconds(30))
+                            .build())
+                    .build());
+            this.client = c::shutdown;
+            this.connector = c::connect;
+        } else {
+            RedisClient c = RedisClient.create(resources, uris.get(0));
+            c.setOptions(ClientOptions.builder()
+                    .autoReconnect(true)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .timeoutOptions(timeouts)
+                    .socketOptions(socket)
+                    .maintNotificationsConfig(MaintNotificationsConfig.disabled())
+                    .build());
+            this.client = c::shutdown;
+            this.connector = c::connect;
+        }
+        try {
+            connect();
+        } catch (Unavailable e) {
+            failed(e);
+        }
+    }
+
+    // Connects if not yet connected. One thread connects; the others do not wait for it but fail at once.
+    private RedisScriptingAsyncCommands<String, String> connect() {
+        RedisScriptingAsyncCommands<String, String> c = commands;
+        if (c != null) {
+            return c;
+        }
+        if (!connecting.tryLock()) {
+            throw new Unavailable("not connected yet", null);
+        }
+        try {
+            if (commands == null) {
+                StatefulConnection<String, String> conn = connector.get();
+                connection = conn;
+                commands = conn instanceof StatefulRedisClusterConnection<String, String> cc ? cc.async()
+                        : ((StatefulRedisConnection<String, String>) conn).async();
+            }
+            return commands;
+        } catch (RuntimeException e) {
+            throw new Unavailable("cannot connect: " + e.getMessage(), e);
+        } finally {
+            connecting.unlock();
+        }
+    }
+
+    /** A builder for a store on one Redis URI: {@code redis://}, {@code rediss://} or {@code redis-sentinel://}. */
+    public static Builder builder(String uri) {
+        return new Builder(List.of(Objects.requireNonNull(uri, "uri")));
+    }
+
+    /** A builder for a store on a Redis Cluster, given one or more of its nodes' {@code redis://} URIs. */
+    public static Builder cluster(List<String> uris) {
+        if (uris.isEmpty()) {
+            throw new IllegalArgumentException("redis cluster: at least one node URI is needed, got none");
+        }
+        return new Builder(List.copyOf(uris)).cluster(true);
+    }
+
+    /** A store on one Redis URI, failing closed, with the default timeouts. */
+    public static RedisStore create(String uri) {
+        return builder(uri).build();
+    }
+
+    @Override
+    public Outcome apply(Batch batch) {
+        decisions.increment();
+        if (skipping()) {
+            return degraded(batch);
+        }
+        try {
+            Outcome outcome = applyRemote(batch);
+            if (failing) {
+                failing = false;
+            }
+            return outcome;
+        } catch (Unavailable e) {
+            failed(e);
+            return degraded(batch);
+        }
+    }
+
+    @Override
+    public void adjust(Adjustment adjustment) {
+        List<Correction> corrections = adjustment.corrections();
+        if (corrections.isEmpty()) {
+            return;
+        }
+        if (local != null && localReservations.remove(adjustment.reservationId())) {
+            local.adjust(new Adjustment(localCorrections(corrections), adjustment.reservedAtMicros(),
+                    adjustment.reservationId()));
+            return;
+        }
+        if (uncountedReservations.remove(adjustment.reservationId())) {
+            // Allowed by fail-open, never charged: what it really used is charged now, as debt if need be.
+            List<Correction> usage = new ArrayList<>(corrections.size());
+            for (Correction c : corrections) {
+                usage.add(new Correction(c.limit(), c.entity(), 0, c.actual()));
+            }
+            corrections = usage;
+        }
+        if (skipping()) {
+            lostAdjustments.increment();
+            return;
+        }
+        try {
+            for (List<Correction> group : groupCorrections(corrections)) {
+                adjustRemote(group, adjustment.reservedAtMicros(), adjustment.reservationId());
+            }
+        } catch (Unavailable e) {
+            // The reservation keeps its estimate; its keys expire like any other. Counted, never thrown: a settle
+            // must not fail the call it settles.
+            failed(e);
+            lostAdjustments.increment();
+        }
+    }
+
+    /** What the store has done since it started. */
+    public Stats stats() {
+        return new Stats(decisions.sum(), redisCalls.sum(), failures.sum(), degradedDecisions.sum(),
+                failOpenAllowed.sum(), failClosedDenied.sum(), scriptReloads.sum(), crossSlotRefunds.sum(),
+                lostAdjustments.sum(), lastFailure);
+    }
+
+    /** True if the last call reached Redis, false while the store is deciding by its failure mode. */
+    public boolean healthy() {
+        return !failing;
+    }
+
+    private boolean skipping() {
+        return failing && System.nanoTime() - skipUntilNanos < 0;
+    }
+
+    @Override
+    public void close() {
+        try {
+            StatefulConnection<String, String> conn = connection;
+            if (conn != null) {
+                conn.close();
+            }
+            client.close();
+        } catch (Exception e) {
+            // Closing is best effort.
+        } finally {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            if (local != null) {
+                local.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "RedisStore[" + description + ", " + failureMode + "]";
+    }
+
+    // ---- the Redis path --------------------------------------------------------------------------------------
+
+    private Outcome applyRemote(Batch batch) {
+        List<Operation> ops = batch.operations();
+        List<int[]> groups = groupOperations(ops);
+        if (groups.size() <= 1) {
+            int[] all = groups.isEmpty() ? new int[0] : groups.get(0);
+            long[] r = runApply(ops, all, batch.commit(), batch.reservationId());
+            Outcome outcome = new Outcome(r[0], ops.size());
+            fill(ops, all, r, outcome);
+            outcome.committed(r[2] == 1);
+            return outcome;
+        }
+        // Cross-slot: reserve group by group in scope order; on a live denial, report the rest without charging
+        // and refund what was reserved.
+        long[][] results = new long[groups.size()][];
+        boolean denied = false;
+        int charged = 0;
+        for (int g = 0; g < groups.size(); g++) {
+            boolean charge = batch.commit() && !denied;
+            long[] r;
+            try {
+                r = runApply(ops, groups.get(g), charge, batch.reservationId());
+            } catch (Unavailable e) {
+                // A later slot's node is unreachable: give back what earlier slots reserved, then let the
+                // failure mode decide.
+                for (int k = 0; k < charged; k++) {
+                    refund(ops, groups.get(k), results[k], batch.reservationId());
+                }
+                throw e;
+            }
+            results[g] = r;
+            if (charge) {
+                if (r[2] == 1) {
+                    charged = g + 1;
+                } else {
+                    denied = true;
+                }
+            }
+        }
+        Outcome outcome = new Outcome(results[0][0], ops.size());
+        for (int g = 0; g < groups.size(); g++) {
+            fill(ops, groups.get(g), results[g], outcome);
+        }
+        if (denied) {
+            for (int g = 0; g < charged; g++) {
+                refund(ops, groups.get(g), results[g], batch.reservationId());
+            }
+        }
+        outcome.committed(batch.commit() && !denied);
+        return outcome;
+    }
+
+    // Returns a group's charges: each rule that the group's script charged goes back from its amount to 0.
+    private void refund(List<Operation> ops, int[] group, long[] r, long reservationId) {
+        List<Correction> corrections = new ArrayList<>(group.length);
+        for (int k = 0; k < group.length; k++) {
+            if (r[3 + 4 * k] == 1) {
+                Operation op = ops.get(group[k]);
+                corrections.add(new Correction(op.limit(), op.entity(), op.amount(), 0));
+            }
+        }
+        crossSlotRefunds.increment();
+        try {
+            adjustRemote(corrections, r[0], reservationId);
+        } catch (Unavailable e) {
+            // The reservation stays on that slot until its window ends or its bucket refills: budget held back,
+            // never budget given away. Counted; the decision stands.
+            failed(e);
+            lostAdjustments.increment();
+        }
+    }
+
+    private long[] runApply(List<Operation> ops, int[] group, boolean commit, long reservationId) {
+        int n = group.length;
+        String[] keys = new String[n];
+        String[] args = new String[4 + 6 * n];
+        long guess = clock != null ? CalendarPeriods.toMicros(clock.instant()) : guessServerMicros();
+        args[0] = clock != null ? Long.toString(guess) : "";
+        args[1] = commit ? "1" : "0";
+        args[2] = Long.toString(reservationId);
+        args[3] = slackMillis;
+        for (int attempt = 0; ; attempt++) {
+            for (int k = 0; k < n; k++) {
+                Operation op = ops.get(group[k]);
+                Limit limit = op.limit();
+                keys[k] = key(op.limit(), op.entity());
+                int b = 4 + 6 * k;
+                args[b] = Keys.code(limit.algorithm());
+                args[b + 1] = limit.rule().mode() == Mode.LIVE ? "1" : "0";
+                args[b + 2] = Long.toString(Math.min(op.amount(), Rule.MAX_LIMIT + 1));
+                args[b + 3] = Long.toString(limit.limit());
+                switch (limit.algorithm()) {
+                    case TOKEN_BUCKET -> {
+                        // Any cost above the tolerance is denied alike; clamping keeps it exact in Lua.
+                        args[b + 4] = Long.toString(Math.min(limit.costMicros(op.amount()), limit.toleranceMicros() + 1));
+                        args[b + 5] = Long.toString(limit.toleranceMicros());
+                    }
+                    case FIXED_WINDOW -> {
+                        args[b + 4] = Long.toString(limit.windowMicros());
+                        args[b + 5] = "0";
+                    }
+                    case CALENDAR_QUOTA -> {
+                        long start = limit.windowStart(guess);
+                        args[b + 4] = Long.toString(start);
+                        args[b + 5] = Long.toString(limit.windowEnd(start));
+                    }
+                    case SLIDING_WINDOW -> {
+                        args[b + 4] = Long.toString(limit.windowMicros());
+                        args[b + 5] = Long.toString(limit.windowMillis());
+                    }
+                    case CONCURRENCY -> {
+                        args[b + 4] = Long.toString(limit.leaseMicros());
+                        args[b + 5] = "0";
+                    }
+                }
+            }
+            List<Object> reply = eval(APPLY_SHA, APPLY_LUA, keys, args);
+            long[] r = longs(reply);
+            noteServerTime(r[0]);
+            if (r[1] == 0) {
+                return r;
+            }
+            if (attempt == CALENDAR_RETRIES) {
+                throw new IllegalStateException("calendar period never held the server time " + r[0]);
+            }
+            guess = r[0];
+        }
+    }
+
+    private void adjustRemote(List<Correction> corrections, long reservedAt, long reservationId) {
+        List<Correction> live = new ArrayList<>(corrections.size());
+        for (Correction c : corrections) {
+            if (c.limit().algorithm() == Algorithm.CONCURRENCY || c.actual() != c.estimated()) {
+                live.add(c);
+            }
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        int n = live.size();
+        String[] keys = new String[n];
+        String[] args = new String[3 + 5 * n];
+        long guess = clock != null ? CalendarPeriods.toMicros(clock.instant()) : guessServerMicros();
+        args[0] = clock != null ? Long.toString(guess) : "";
+        args[1] = Long.toString(reservationId);
+        args[2] = slackMillis;
+        for (int attempt = 0; ; attempt++) {
+            for (int k = 0; k < n; k++) {
+                Correction c = live.get(k);
+                Limit limit = c.limit();
+                keys[k] = key(limit, c.entity());
+                int b = 3 + 5 * k;
+                args[b] = Keys.code(limit.algorithm());
+                long diff;
+                String p1 = "0";
+                String p2 = "0";
+                String p3 = "0";
+                switch (limit.algorithm()) {
+                    case TOKEN_BUCKET -> diff = clamp(limit.costMicros(c.actual()) - limit.costMicros(c.estimated()),
+                            2 * MAX_DEBT);
+                    case FIXED_WINDOW -> {
+                        diff = clamp(c.actual() - c.estimated(), Rule.MAX_LIMIT);
+                        p1 = Long.toString(limit.windowMicros());
+                        p2 = Long.toString(limit.windowEnd(limit.windowStart(reservedAt)));
+                    }
+                    case CALENDAR_QUOTA -> {
+                        diff = clamp(c.actual() - c.estimated(), Rule.MAX_LIMIT);
+                        long start = limit.windowStart(guess);
+                        p1 = Long.toString(start);
+                        p2 = Long.toString(limit.windowEnd(start));
+                        p3 = Long.toString(limit.windowEnd(limit.windowStart(reservedAt)));
+                    }
+                    case SLIDING_WINDOW -> {
+                        diff = clamp(c.actual() - c.estimated(), Rule.MAX_LIMIT);
+                        p1 = Long.toString(limit.windowMicros());
+                        p2 = Long.toString(Math.floorDiv(reservedAt, limit.windowMicros()) * limit.windowMicros());
+                    }
+                    default -> diff = 0;
+                }
+                args[b + 1] = Long.toString(diff);
+                args[b + 2] = p1;
+                args[b + 3] = p2;
+                args[b + 4] = p3;
+            }
+            long[] r = longs(eval(ADJUST_SHA, ADJUST_LUA, keys, args));
+            noteServerTime(r[0]);
+            if (r[1] == 0) {
+                return;
+            }
+            if (attempt == CALENDAR_RETRIES) {
+                throw new IllegalStateException("calendar period never held the server time " + r[0]);
+            }
+            guess = r[0];
+        }
+    }
+
+    // Fills the outcome of a group's operations from the pre-charge state the script returned, with the same
+    // Algorithms code the memory store runs. The script's "allowed" must agree; if it ever did not, the Lua and
+    // Java maths would differ, which is a bug to surface, not to paper over.
+    private static void fill(List<Operation> ops, int[] group, long[] r, Outcome outcome) {
+        long now = r[0];
+        long[] state = new long[3];
+        for (int k = 0; k < group.length; k++) {
+            int i = group[k];
+            Operation op = ops.get(i);
+            int at = 3 + 4 * k;
+            state[0] = r[at + 1];
+            state[1] = r[at + 2];
+            state[2] = r[at + 3];
+            LeaseTable leases = null;
+            if (op.limit().algorithm() == Algorithm.CONCURRENCY) {
+                // The script reports the live leases' total, earliest and latest expiry: all Algorithms reads.
+                leases = new LeaseTable();
+                if (state[0] > 0) {
+                    leases.add(1, state[1], state[0]);
+                    leases.add(2, state[2], 0);
+                }
+            }
+            boolean allowed = Algorithms.evaluate(op.limit(), state, 0, leases, now, op.amount(), outcome, i);
+            if (allowed != (r[at] == 1)) {
+                throw new IllegalStateException("Lua and Algorithms disagree on " + op.limit() + " at " + now
+                        + ", state " + state[0] + "," + state[1] + "," + state[2] + ", amount " + op.amount());
+            }
+        }
+    }
+
+    private List<Object> eval(String sha, String script, String[] keys, String[] args) {
+        redisCalls.increment();
+        try {
+            return await(connect().evalsha(sha, ScriptOutputType.MULTI, keys, args));
+        } catch (RedisNoScriptException e) {
+            // After a restart, a failover or SCRIPT FLUSH: EVAL sends the body once and caches it again.
+            scriptReloads.increment();
+            redisCalls.increment();
+            return await(connect().eval(script, ScriptOutputType.MULTI, keys, args));
+        }
+    }
+
+    private <T> T await(io.lettuce.core.RedisFuture<T> future) {
+        try {
+            return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            future.cancel(true);
+            throw new Unavailable("no answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Unavailable("interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RedisNoScriptException noScript) {
+                throw noScript;
+            }
+            if (cause instanceof RedisException || cause instanceof IOException) {
+                // Script errors (a bug) are RedisExceptions too, but unavailable is what they mean to the caller.
+                throw new Unavailable(String.valueOf(cause.getMessage()), cause);
+            }
+            throw new Unavailable(cause.toString(), cause);
+        } catch (RedisException e) {
+            throw new Unavailable(String.valueOf(e.getMessage()), e);
+        }
+    }
+
+    // ---- failure modes ---------------------------------------------------------------------------------------
+
+    private void failed(Unavailable e) {
+        failures.increment();
+        lastFailure = e.getMessage();
+        skipUntilNanos = System.nanoTime() + retryAfterFailureNanos;
+        failing = true;
+    }
+
+    private Outcome degraded(Batch batch) {
+        degradedDecisions.increment();
+        List<Operation> ops = batch.operations();
+        String why = "the limit store (Redis at " + description + ") is unavailable: " + lastFailure;
+        switch (failureMode) {
+            case FAIL_CLOSED -> {
+                long now = localNow();
+                Outcome outcome = new Outcome(now, ops.size());
+                boolean live = false;
+                for (int i = 0; i < ops.size(); i++) {
+                    outcome.set(i, false, 0, now, Duration.ofNanos(retryAfterFailureNanos).toNanos() / 1_000);
+                    live |= ops.get(i).limit().rule().mode() == Mode.LIVE;
+                }
+                outcome.committed(batch.commit() && !live);
+                if (live) {
+                    failClosedDenied.increment();
+                }
+                outcome.fault(why + "; denied (fail-closed)");
+                return outcome;
+            }
+            case FAIL_OPEN -> {
+                long now = localNow();
+                Outcome outcome = new Outcome(now, ops.size());
+                for (int i = 0; i < ops.size(); i++) {
+                    outcome.set(i, true, ops.get(i).limit().limit(), now, 0);
+                }
+                outcome.committed(batch.commit());
+                if (batch.commit()) {
+                    failOpenAllowed.increment();
+                    if (uncountedReservations.size() < MAX_TRACKED) {
+                        uncountedReservations.add(batch.reservationId());
+                    }
+                }
+                outcome.fault(why + "; allowed without counting (fail-open)");
+                return outcome;
+            }
+            default -> {
+                List<Operation> scaled = new ArrayList<>(ops.size());
+                for (Operation op : ops) {
+                    scaled.add(new Operation(localLimit(op.limit()), op.entity(), op.amount()));
+                }
+                Outcome outcome = local.apply(new Batch(scaled, batch.commit(), batch.reservationId()));
+                if (outcome.committed() && batch.commit() && localReservations.size() < MAX_TRACKED) {
+                    localReservations.add(batch.reservationId());
+                }
+                outcome.fault(why + "; decided by this instance's local fallback with " + Math.round(localShare * 100)
+                        + "% of each limit");
+                return outcome;
+            }
+        }
+    }
+
+    private List<Correction> localCorrections(List<Correction> corrections) {
+        List<Correction> scaled = new ArrayList<>(corrections.size());
+        for (Correction c : corrections) {
+            scaled.add(new Correction(localLimit(c.limit()), c.entity(), c.estimated(), c.actual()));
+        }
+        return scaled;
+    }
+
+    // This instance's share of a limit: the limit (and a bucket's refill rate) times the share, at least 1.
+    private Limit localLimit(Limit limit) {
+        if (localShare >= 1.0) {
+            return limit;
+        }
+        return localLimits.computeIfAbsent(limit, l -> {
+            Rule rule = l.rule();
+            long scaled = Math.max(1, (long) Math.floor(rule.limit() * localShare));
+            if (rule.algorithm() == Algorithm.TOKEN_BUCKET) {
+                long refill = Math.max(1, (long) Math.floor(rule.refillAmount() * localShare));
+                return Limit.of(Rule.tokenBucket(rule.name()).meter(rule.meter()).scope(rule.scope()).mode(rule.mode())
+                        .capacity(scaled).refill(refill, rule.refillInterval()).build());
+            }
+            return Limit.of(rule.withLimit(scaled));
+        });
+    }
+
+    private long localNow() {
+        return CalendarPeriods.toMicros((clock != null ? clock : Clock.systemUTC()).instant());
+    }
+
+    // ---- keys, slots and time ---------------------------------------------------------------------------------
+
+    private String key(Limit limit, String entity) {
+        String suffix = suffixes.computeIfAbsent(limit, Keys::ruleSuffix);
+        return Keys.entityPrefix(prefix, limit.scope(), entity) + suffix;
+    }
+
+    // Indices of the operations, grouped by the Redis node's slot that holds them, in scope order of first
+    // appearance. Standalone and Sentinel have no slots: one group, one script.
+    private List<int[]> groupOperations(List<Operation> ops) {
+        int n = ops.size();
+        List<int[]> groups = new ArrayList<>(1);
+        if (n == 0) {
+            return groups;
+        }
+        if (!cluster) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) {
+                all[i] = i;
+            }
+            groups.add(all);
+            return groups;
+        }
+        int[] slots = new int[n];
+        for (int i = 0; i < n; i++) {
+            Operation op = ops.get(i);
+            slots[i] = SlotHash.getSlot(Keys.entityPrefix(prefix, op.limit().scope(), op.entity()));
+        }
+        boolean[] taken = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            if (taken[i]) {
+                continue;
+            }
+            int count = 0;
+            for (int j = i; j < n; j++) {
+                if (!taken[j] && slots[j] == slots[i]) {
+                    count++;
+                }
+            }
+            int[] group = new int[count];
+            int at = 0;
+            for (int j = i; j < n; j++) {
+                if (!taken[j] && slots[j] == slots[i]) {
+                    taken[j] = true;
+                    group[at++] = j;
+                }
+            }
+            groups.add(group);
+        }
+        return groups;
+    }
+
+    private List<List<Correction>> groupCorrections(List<Correction> corrections) {
+        List<List<Correction>> groups = new ArrayList<>(1);
+        if (!cluster) {
+            groups.add(corrections);
+            return groups;
+        }
+        Map<Integer, List<Correction>> bySlot = new java.util.LinkedHashMap<>();
+        for (Correction c : corrections) {
+            int slot = SlotHash.getSlot(Keys.entityPrefix(prefix, c.limit().scope(), c.entity()));
+            bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(c);
+        }
+        groups.addAll(bySlot.values());
+        return groups;
+    }
+
+    private long guessServerMicros() {
+        long[] t = serverTime;
+        if (t[1] == 0) {
+            return CalendarPeriods.toMicros(java.time.Instant.now());
+        }
+        return t[0] + (System.nanoTime() - t[1]) / 1_000;
+    }
+
+    private void noteServerTime(long micros) {
+        if (clock == null) {
+            serverTime = new long[] {micros, System.nanoTime()};
+        }
+    }
+
+    private static long clamp(long value, long bound) {
+        return Math.max(-bound, Math.min(bound, value));
+    }
+
+    private static long[] longs(List<Object> reply) {
+        long[] r = new long[reply.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (Long) reply.get(i);
+        }
+        return r;
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = RedisStore.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing script " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read script " + name, e);
+        }
+    }
+
+    private static String sha1(String script) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Redis did not answer in time or at all. */
+    private static final class Unavailable extends RuntimeException {
+        Unavailable(String message, Throwable cause) {
+            super(message, cause, false, false);
+        }
+    }
+
+    /**
+     * Counters since the store started.
+     *
+     * @param decisions calls to {@link #apply}
+     * @param redisCalls scripts sent to Redis ({@code EVALSHA}, plus {@code EVAL} after a {@code NOSCRIPT})
+     * @param failures calls that Redis did not answer in time, or at all
+     * @param degradedDecisions decisions made by the failure mode instead of Redis
+     * @param failOpenAllowed reservations allowed uncounted by {@link FailureMode#FAIL_OPEN}
+     * @param failClosedDenied decisions denied by {@link FailureMode#FAIL_CLOSED}
+     * @param scriptReloads {@code NOSCRIPT} replies answered by sending the script again
+     * @param crossSlotRefunds slot groups refunded because a later group denied (cluster only)
+     * @param lostAdjustments settles or releases that could not reach Redis; those reservations keep their estimate
+     * @param lastFailure the last failure's message, or empty
+     */
+    public record Stats(long decisions, long redisCalls, long failures, long degradedDecisions, long failOpenAllowed,
+                        long failClosedDenied, long scriptReloads, long crossSlotRefunds, long lostAdjustments,
+                        String lastFailure) {
+    }
+
+    /** Configures a {@link RedisStore}. Every setting has a default that is safe for money: fail closed. */
+    public static final class Builder {
+
+        private final List<String> uris;
+        private boolean cluster;
+        private String prefix = "tg";
+        private Clock clock;
+        private Duration testClockTtlSlack = Duration.ofHours(1);
+        private Duration timeout = Duration.ofMillis(500);
+        private Duration connectTimeout = Duration.ofSeconds(2);
+        private Duration retryAfterFailure = Duration.ofMillis(250);
+        private FailureMode failureMode = FailureMode.FAIL_CLOSED;
+        private double localShare = 1.0;
+
+        private Builder(List<String> uris) {
+            this.uris = uris;
+        }
+
+        /** Treats the URI(s) as nodes of a Redis Cluster (implied when more than one URI is given). */
+        public Builder cluster(boolean value) {
+            this.cluster = value;
+            return this;
+        }
+
+        /** The first part of every key; {@code tg} unless set. Lets several deployments share one Redis. */
+        public Builder keyPrefix(String value) {
+            if (value == null || value.isEmpty() || value.contains("{") || value.contains("}")) {
+                throw new IllegalArgumentException("redis.key-prefix must be non-empty without braces, got " + value);
+            }
+            this.prefix = value;
+            return this;
+        }
+
+        /**
+         * For tests only: take time from this clock (passed to each script) instead of the server's {@code TIME}.
+         * Keys then live an extra {@code ttlSlack} of real time, since the clock and real time need not agree.
+         */
+        public Builder clock(Clock value, Duration ttlSlack) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            this.testClockTtlSlack = positive(ttlSlack, "redis.test-clock-ttl-slack");
+            return this;
+        }
+
+        /** For tests only: {@link #clock(Clock, Duration)} with one hour of slack. */
+        public Builder clock(Clock value) {
+            return clock(value, Duration.ofHours(1));
+        }
+
+        /** The longest a decision waits for Redis before its failure mode decides; 500 ms unless set. */
+        public Builder timeout(Duration value) {
+            this.timeout = positive(value, "redis.timeout");
+            return this;
+        }
+
+        /** The longest a connection attempt takes; 2 s unless set. */
+        public Builder connectTimeout(Duration value) {
+            this.connectTimeout = positive(value, "redis.connect-timeout");
+            return this;
+        }
+
+        /** After a failure, how long calls go straight to the failure mode before one tries Redis again; 250 ms. */
+        public Builder retryAfterFailure(Duration value) {
+            this.retryAfterFailure = positive(value, "redis.retry-after-failure");
+            return this;
+        }
+
+        /** What to decide while Redis cannot answer; {@link FailureMode#FAIL_CLOSED} unless set. */
+        public Builder failureMode(FailureMode value) {
+            this.failureMode = Objects.requireNonNull(value, "failure-mode");
+            return this;
+        }
+
+        /**
+         * {@link FailureMode#LOCAL_FALLBACK}: the share of each limit this instance may grant on its own, in (0, 1].
+         * With N instances behind a load balancer, 1/N keeps the total near the limit.
+         */
+        public Builder localShare(double value) {
+            if (!(value > 0 && value <= 1)) {
+                throw new IllegalArgumentException("redis.local-share must be in (0, 1], got " + value);
+            }
+            this.localShare = value;
+            return this;
+        }
+
+        /**
+         * Builds the store and connects. If Redis cannot be reached, the store still starts, decides by its failure
+         * mode, and connects as soon as Redis answers. Scripts are loaded on first use, and again whenever Redis lost
+         * them.
+         */
+        public RedisStore build() {
+            return new RedisStore(this);
+        }
+
+        private static Duration positive(Duration value, String field) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(field + " must be > 0, got " + value);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.tollgate.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tollgate.policy.Meter;
+import dev.tollgate.policy.Period;
+import dev.tollgate.policy.Rule;
+import dev.tollgate.store.Adjustment;
+import dev.tollgate.store.Batch;
+import dev.tollgate.store.Correction;
+import dev.tollgate.store.Limit;
+import dev.tollgate.store.Operation;
+import dev.tollgate.store.Outcome;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One Redis command per decision, however many user-scoped rules; keys that expire once their rule is full
+ * again, so an idle user costs nothing; and keys whose names carry one hash tag per subject.
+ */
+class RoundTripAndExpiryTest {
+
+    private static RedisServers servers;
+
+    @BeforeAll
+    static void start() throws Exception {
+        servers = RedisServers.standalone();
+    }
+
+    @AfterAll
+    static void stop() {
+        servers.close();
+    }
+
+    private static long calls(String command) {
+        String stat = servers.first().info("commandstats", "cmdstat_" + command);
+        if (stat == null) {
+            return 0;
+        }
+        String calls = stat.split(",")[0];
+        return Long.parseLong(calls.substring(calls.indexOf('=') + 1));
+    }
+
+    private static long totalCommands() {
+        return Long.parseLong(servers.first().info("stats", "total_commands_processed"));
+    }
+
+    @Test
+    void aDecisionOverFiveRulesIsOneEvalsha() {
+        List<Limit> limits = List.of(
+                Limit.of(Rule.tokenBucket("rpm").capacity(1_000).refill(1_000, Duration.ofMinutes(1)).build()),
+                Limit.of(Rule.slidingWindow("tpm").meter(Meter.TOKENS).limit(1_000_000).window(Duration.ofMinutes(1)).build()),
+                Limit.of(Rule.fixedWindow("hourly").limit(1_000_000).window(Duration.ofHours(1)).build()),
+                Limit.of(Rule.quota("monthly").meter(Meter.USD).limit(100_000_000).per(Period.MONTH)
+                        .zone(ZoneId.of("Europe/Paris")).build()),
+                Limit.of(Rule.concurrency("in-flight").limit(1_000).build()));
+        try (RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix("r" + UUID.randomUUID()).build()) {
+            store.apply(new Batch(List.of(new Operation(limits.get(0), "warm", 1)), true, 1));
+            long evalsha = calls("evalsha");
+            long eval = calls("eval");
+            long total = totalCommands();
+            int decisions = 200;
+            for (int i = 0; i < decisions; i++) {
+                long id = 1000 + i;
+                List<Operation> ops = limits.stream().map(l -> new Operation(l, "alice", 1)).toList();
+                Outcome o = store.apply(new Batch(ops, true, id));
+                assertThat(o.committed()).isTrue();
+            }
+            // Redis counts the commands a script runs too (GET, SET, HSET ...); those are not round trips.
+            assertThat(calls("evalsha") - evalsha).isEqualTo(decisions);
+            assertThat(calls("eval") - eval).isZero();
+            assertThat(totalCommands() - total).as("EVALSHA plus the commands inside the scripts")
+                    .isGreaterThan(decisions);
+        }
+    }
+
+    @Test
+    void keysExpireOnceFullSoAnIdleUserHoldsNoMemory() {
+        String prefix = "x" + UUID.randomUUID();
+        Limit bucket = Limit.of(Rule.tokenBucket("b").capacity(10).refill(10, Duration.ofMillis(300)).build());
+        Limit window = Limit.of(Rule.fixedWindow("w").limit(10).window(Duration.ofMillis(200)).build());
+        Limit sliding = Limit.of(Rule.slidingWindow("s").limit(10).window(Duration.ofMillis(100)).build());
+        Limit leases = Limit.of(Rule.concurrency("c").limit(10).lease(Duration.ofMillis(250)).build());
+        try (RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix(prefix).build()) {
+            List<Operation> ops = List.of(new Operation(bucket, "carol", 3), new Operation(window, "carol", 3),
+                    new Operation(sliding, "carol", 3), new Operation(leases, "carol", 1));
+            Outcome o = store.apply(new Batch(ops, true, 7));
+            assertThat(o.committed()).isTrue();
+            String tag = prefix + ":{u:carol}:";
+            for (Limit l : List.of(bucket, window, sliding, leases)) {
+                long pttl = Long.parseLong(servers.first().command("PTTL " + tag + l.stateName()).substring(1));
+                assertThat(pttl).as(l.stateName()).isPositive().isLessThanOrEqualTo(300);
+            }
+            RedisServers.await(Duration.ofSeconds(5), () -> countKeys(prefix) == 0, "every key of an idle user to expire");
+            // A settle that brings a rule back to full deletes its key at once.
+            Outcome again = store.apply(new Batch(List.of(new Operation(window, "dave", 2)), true, 8));
+            store.adjust(new Adjustment(List.of(new Correction(window, "dave", 2, 0)), again.nowMicros(), 8));
+            assertThat(servers.first().command("EXISTS " + prefix + ":{u:dave}:" + window.stateName())).isEqualTo(":0");
+        }
+    }
+
+    @Test
+    void entityIdsWithBracesKeepTheirOwnHashTag() {
+        assertThat(Keys.entityPrefix("tg", dev.tollgate.policy.Scope.USER, "a}b{c%d")).isEqualTo("tg:{u:a%7Db%7Bc%25d}:");
+        assertThat(Keys.entityPrefix("tg", dev.tollgate.policy.Scope.TEAM, "ops")).isEqualTo("tg:{t:ops}:");
+    }
+
+    @Test
+    void aSentinelUriReachesTheMaster() throws Exception {
+        Limit window = Limit.of(Rule.fixedWindow("w").limit(10).window(Duration.ofHours(1)).build());
+        try (RedisServers sentinel = RedisServers.sentinel();
+             RedisStore store = RedisStore.builder(sentinel.sentinelUri()).keyPrefix("sen").build()) {
+            Outcome o = store.apply(new Batch(List.of(new Operation(window, "erin", 4)), true, 1));
+            assertThat(o.committed()).as(String.valueOf(o.fault())).isTrue();
+            assertThat(o.remaining(0)).isEqualTo(6);
+            assertThat(sentinel.first().command("GET sen:{u:erin}:" + window.stateName())).endsWith(":4");
+        }
+    }
+
+    private static long countKeys(String prefix) {
+        String reply = servers.first().command("EVAL \"return #redis.call('KEYS', ARGV[1])\" 0 " + prefix + "*");
+        return Long.parseLong(reply.substring(1));
+    }
+}
