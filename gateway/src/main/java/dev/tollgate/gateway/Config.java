@@ -100,8 +100,12 @@ public record Config(String host, int port, long maxBodyBytes, StoreConfig store
      * @param url the Redis URI, for {@code redis}
      * @param failureMode for Redis: {@code fail-closed}, {@code fail-open} or {@code local}
      * @param timeout for Redis: the bound on each call
+     * @param cluster for Redis: true if the URL names a node of a Redis Cluster
+     * @param localShare for Redis in {@code local} failure mode: the share of each limit this instance may grant
+     *     on its own while Redis is down (1/N for N instances)
      */
-    public record StoreConfig(String type, String url, String failureMode, Duration timeout) {}
+    public record StoreConfig(String type, String url, String failureMode, Duration timeout, boolean cluster,
+                              double localShare) {}
 
     /**
      * One provider upstream.

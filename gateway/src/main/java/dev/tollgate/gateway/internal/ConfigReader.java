@@ -224,7 +224,7 @@ public final class ConfigReader {
 
     private Config.StoreConfig store(RawStore raw) {
         if (raw == null) {
-            return new Config.StoreConfig("memory", null, "fail-closed", Duration.ofMillis(200));
+            return new Config.StoreConfig("memory", null, "fail-closed", Duration.ofMillis(200), false, 1.0);
         }
         String type = raw.type() == null ? "memory" : raw.type().toLowerCase(Locale.ROOT);
         if (!type.equals("memory") && !type.equals("redis")) {
@@ -241,7 +241,19 @@ public final class ConfigReader {
             problem("store.failure-mode", "must be fail-closed, fail-open or local, got '" + raw.failureMode() + "'");
         }
         Duration timeout = raw.timeout() == null ? Duration.ofMillis(200) : duration("store.timeout", raw.timeout());
-        return new Config.StoreConfig(type, raw.url(), mode, timeout);
+        double share = 1.0;
+        if (raw.localShare() != null) {
+            try {
+                share = new java.math.BigDecimal(raw.localShare().trim()).doubleValue();
+            } catch (NumberFormatException e) {
+                share = -1;
+            }
+            if (!(share > 0 && share <= 1)) {
+                problem("store.local-share", "must be a number in (0, 1], like 0.5 for two instances; got '"
+                        + raw.localShare() + "'");
+            }
+        }
+        return new Config.StoreConfig(type, raw.url(), mode, timeout, Boolean.TRUE.equals(raw.cluster()), share);
     }
 
     private Config.UpstreamConfig upstream(String path, RawUpstream raw, String defaultUrl) {
@@ -630,7 +642,7 @@ public final class ConfigReader {
 
     record RawServer(String host, Integer port, String maxBodySize) {}
 
-    record RawStore(String type, String url, String failureMode, String timeout) {}
+    record RawStore(String type, String url, String failureMode, String timeout, Boolean cluster, String localShare) {}
 
     record RawUpstream(String baseUrl, String apiKey, String connectTimeout, String idleTimeout, String timeout) {}
 
