@@ -105,8 +105,12 @@ public final class GatewayBench {
             if (what.contains("latency")) {
                 int tgPort = freePort();
                 Path config = config(mockPort, null);
-                start("tollgate", List.of(java(), "-Xmx512m", "-jar", jar, "serve", "--config", config.toString(), "--port",
-                        "" + tgPort), tgPort);
+                List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx512m"));
+                if (!opt("tollgate-jvm", "").isEmpty()) {
+                    cmd.addAll(List.of(opt("tollgate-jvm", "").split(" ")));
+                }
+                cmd.addAll(List.of("-jar", jar, "serve", "--config", config.toString(), "--port", "" + tgPort));
+                start("tollgate", cmd, tgPort);
                 targets.put("Tollgate (memory)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
                         GatewayBench::key, List.of()));
                 if (!portkey.isEmpty()) {
