@@ -49,7 +49,8 @@ public final class Algorithms {
 
     /**
      * Evaluates a charge of {@code amount} at {@code now} without changing state, and records the result as
-     * operation {@code i} of {@code out}.
+     * operation {@code i} of {@code out}: the remaining and reset both as they would be once charged and as they
+     * are if the decision charges nothing (the outcome shows the one that happened).
      *
      * @return true if the rule allows the charge
      */
@@ -168,6 +169,8 @@ public final class Algorithms {
         if (allowed) {
             long remaining = Math.max(0, capacity - limit.unitsUsed(nextWhole - now, nextFraction));
             out.set(i, true, remaining, ceilMicros(nextWhole, nextFraction), 0);
+            out.setUncharged(i, Math.max(0, capacity - limit.unitsUsed(whole - now, fraction)),
+                    full ? now : ceilMicros(whole, fraction));
         } else {
             // It fits once the arrival time after the charge is within the tolerance of now.
             long fitsAt = nextWhole - limit.toleranceWhole() + (nextFraction > limit.toleranceFraction() ? 1 : 0);
@@ -214,6 +217,7 @@ public final class Algorithms {
         long after = allowed ? used + amount : used;
         long retry = allowed ? 0 : amount > limit.limit() ? Outcome.NEVER : end - now;
         out.set(i, allowed, Math.max(0, limit.limit() - after), end, retry);
+        out.setUncharged(i, Math.max(0, limit.limit() - used), end);
         return allowed;
     }
 
@@ -247,6 +251,8 @@ public final class Algorithms {
             retry = slidingRetry(limit, start, current, previous, amount, now);
         }
         out.set(i, allowed, Math.max(0, max - estimate - (allowed ? amount : 0)), reset, retry);
+        out.setUncharged(i, Math.max(0, max - estimate),
+                current > 0 ? start + 2 * window : previous > 0 ? start + window : now);
         return allowed;
     }
 
@@ -286,6 +292,7 @@ public final class Algorithms {
             retry = Math.max(1, Math.min(CONCURRENCY_RETRY_MICROS, leases.earliestExpiry(now) - now));
         }
         out.set(i, allowed, Math.max(0, limit.limit() - after), reset, retry);
+        out.setUncharged(i, Math.max(0, limit.limit() - inFlight), Math.max(now, leases.latestExpiry(now)));
         return allowed;
     }
 

@@ -44,6 +44,11 @@ public final class Decisions {
         Operation deniedOp = null;
         long deniedRetry = 0;
         long retryMicros = 0;
+        // A denied decision charges nothing, so its rules show what they have now, not what they would have had.
+        boolean liveDenied = false;
+        for (int i = 0; i < size; i++) {
+            liveDenied |= !outcome.allowed(i) && ops.get(i).limit().rule().mode() == Mode.LIVE;
+        }
         for (int k = 0; k < size; k++) {
             int i = planOrder == null ? k : planOrder[k];
             Operation op = ops.get(i);
@@ -51,8 +56,11 @@ public final class Decisions {
             boolean exceeded = !outcome.allowed(i);
             long retry = outcome.retryAfterMicros(i);
             Optional<Duration> ruleRetry = retry == Outcome.NEVER ? Optional.empty() : Optional.of(Duration.of(retry, ChronoUnit.MICROS));
-            RuleStatus status = new RuleStatus(rule, op.limit().limit(), outcome.remaining(i),
-                    CalendarPeriods.toInstant(outcome.resetAtMicros(i)), exceeded, ruleRetry);
+            boolean charged = !liveDenied && !exceeded;
+            RuleStatus status = new RuleStatus(rule, op.limit().limit(),
+                    charged ? outcome.remaining(i) : outcome.remainingUncharged(i),
+                    CalendarPeriods.toInstant(charged ? outcome.resetAtMicros(i) : outcome.resetAtUnchargedMicros(i)),
+                    exceeded, ruleRetry);
             rules.add(status);
             if (!exceeded) {
                 continue;

@@ -9,7 +9,7 @@ public final class Outcome {
     /** {@link #retryAfterMicros} of an operation that can never allow the call: it is larger than the limit. */
     public static final long NEVER = -1;
 
-    private static final int FIELDS = 4;
+    private static final int FIELDS = 6;
 
     private final long nowMicros;
     private final long[] values;
@@ -22,13 +22,26 @@ public final class Outcome {
         this.values = new long[size * FIELDS];
     }
 
-    /** Records one operation's result. */
+    /**
+     * Records one operation's result. For an operation that allows the call, {@code remaining} and
+     * {@code resetAtMicros} are as they will be once it is charged; {@link #setUncharged} gives them as they are
+     * if the decision charges nothing. Until then both are the same.
+     */
     public void set(int i, boolean allowed, long remaining, long resetAtMicros, long retryAfterMicros) {
         int at = i * FIELDS;
         values[at] = allowed ? 1 : 0;
         values[at + 1] = remaining;
         values[at + 2] = resetAtMicros;
         values[at + 3] = retryAfterMicros;
+        values[at + 4] = remaining;
+        values[at + 5] = resetAtMicros;
+    }
+
+    /** Records what operation {@code i} has left, and when it is whole again, if nothing is charged. */
+    public void setUncharged(int i, long remaining, long resetAtMicros) {
+        int at = i * FIELDS;
+        values[at + 4] = remaining;
+        values[at + 5] = resetAtMicros;
     }
 
     /** Records whether the batch was charged. */
@@ -70,14 +83,24 @@ public final class Outcome {
         return values[i * FIELDS] == 1;
     }
 
-    /** What remains on operation {@code i} after the decision. */
+    /** What remains on operation {@code i} once the call is charged (as it is, for an operation that denies). */
     public long remaining(int i) {
         return values[i * FIELDS + 1];
     }
 
-    /** When operation {@code i} is back to its full limit. */
+    /** When operation {@code i} is back to its full limit once the call is charged. */
     public long resetAtMicros(int i) {
         return values[i * FIELDS + 2];
+    }
+
+    /** What remains on operation {@code i} if the decision charges nothing. */
+    public long remainingUncharged(int i) {
+        return values[i * FIELDS + 4];
+    }
+
+    /** When operation {@code i} is back to its full limit if the decision charges nothing. */
+    public long resetAtUnchargedMicros(int i) {
+        return values[i * FIELDS + 5];
     }
 
     /** How long until operation {@code i} would allow the call: 0 now, {@link #NEVER} never. */

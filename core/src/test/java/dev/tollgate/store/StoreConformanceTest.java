@@ -932,6 +932,25 @@ public abstract class StoreConformanceTest {
     }
 
     @Test
+    void aDeniedDecisionShowsEachRuleAsItIsNotAsIfCharged() {
+        Guard guard = guard(plan(
+                Rule.tokenBucket("burst").capacity(5).refill(5, Duration.ofMinutes(1)),
+                Rule.quota("daily-tokens").meter(Meter.TOKENS).limit(1_000).per(Period.DAY)));
+        Subject alice = user("alice");
+
+        // 2,000 tokens never fit the daily quota; the burst would allow the request, but nothing is charged.
+        Decision denied = guard.reserve(alice, Charge.tokens(2_000).plusRequest()).decision();
+
+        assertThat(denied.allowed()).isFalse();
+        assertThat(denied.rule("burst").orElseThrow().remaining()).isEqualTo(5);
+        assertThat(denied.rule("daily-tokens").orElseThrow().remaining()).isEqualTo(1_000);
+        // An allowed check shows what would be left once charged.
+        Decision check = guard.check(alice, Charge.tokens(300).plusRequest());
+        assertThat(check.rule("burst").orElseThrow().remaining()).isEqualTo(4);
+        assertThat(check.rule("daily-tokens").orElseThrow().remaining()).isEqualTo(700);
+    }
+
+    @Test
     void retryAfterIsTheLongestWaitOfTheDenyingRules() {
         Guard guard = guard(plan(
                 Rule.tokenBucket("burst").capacity(5).refill(5, Duration.ofMinutes(1)),

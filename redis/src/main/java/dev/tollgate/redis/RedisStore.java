@@ -79,6 +79,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RedisStore implements Store {
 
     private static final long MAX_DEBT = Algorithms.MAX_DEBT_MICROS;
+    // apply.lua reads algorithm, live, amount, limit and five parameters per operation.
+    private static final int APPLY_ARGS_PER_OP = 9;
     private static final int CALENDAR_RETRIES = 3;
     private static final String APPLY_LUA = resource("apply.lua");
     private static final String ADJUST_LUA = resource("adjust.lua");
@@ -402,7 +404,7 @@ public final class RedisStore implements Store {
     private long[] runApply(List<Operation> ops, int[] group, boolean commit, long reservationId) {
         int n = group.length;
         String[] keys = new String[n];
-        String[] args = new String[4 + 6 * n];
+        String[] args = new String[4 + APPLY_ARGS_PER_OP * n];
         long guess = clock != null ? CalendarPeriods.toMicros(clock.instant()) : guessServerMicros();
         args[0] = clock != null ? Long.toString(guess) : "";
         args[1] = commit ? "1" : "0";
@@ -413,16 +415,26 @@ public final class RedisStore implements Store {
                 Operation op = ops.get(group[k]);
                 Limit limit = op.limit();
                 keys[k] = key(op.limit(), op.entity());
-                int b = 4 + 6 * k;
+                int b = 4 + APPLY_ARGS_PER_OP * k;
                 args[b] = Keys.code(limit.algorithm());
+                args[b + 6] = "0";
+                args[b + 7] = "0";
+                args[b + 8] = "0";
                 args[b + 1] = limit.rule().mode() == Mode.LIVE ? "1" : "0";
                 args[b + 2] = Long.toString(Math.min(op.amount(), Rule.MAX_LIMIT + 1));
                 args[b + 3] = Long.toString(limit.limit());
                 switch (limit.algorithm()) {
                     case TOKEN_BUCKET -> {
-                        // Any cost above the tolerance is denied alike; clamping keeps it exact in Lua.
-                        args[b + 4] = Long.toString(Math.min(limit.costMicros(op.amount()), limit.toleranceMicros() + 1));
-                        args[b + 5] = Long.toString(limit.toleranceMicros());
+                        // Costs and tolerance as whole micros plus a fraction in 1/refill micros, exactly as
+                        // Algorithms keeps them. Any cost above the tolerance is denied alike; clamping keeps it
+                        // exact in Lua.
+                        long whole = limit.costWhole(op.amount());
+                        boolean clamped = whole > limit.toleranceWhole();
+                        args[b + 4] = Long.toString(clamped ? limit.toleranceWhole() + 1 : whole);
+                        args[b + 5] = Long.toString(clamped ? 0 : limit.costFraction(op.amount()));
+                        args[b + 6] = Long.toString(limit.toleranceWhole());
+                        args[b + 7] = Long.toString(limit.toleranceFraction());
+                        args[b + 8] = Long.toString(limit.refillAmount());
                     }
                     case FIXED_WINDOW -> {
                         args[b + 4] = Long.toString(limit.windowMicros());
@@ -485,8 +497,16 @@ public final class RedisStore implements Store {
                 String p2 = "0";
                 String p3 = "0";
                 switch (limit.algorithm()) {
-                    case TOKEN_BUCKET -> diff = clamp(limit.costMicros(c.actual()) - limit.costMicros(c.estimated()),
-                            2 * MAX_DEBT);
+                    case TOKEN_BUCKET -> {
+                        // The direction, then the exact cost of the difference (whole micros, 1/refill fraction).
+                        long units = Math.abs(c.actual() - c.estimated());
+                        long whole = limit.costWhole(units);
+                        boolean clamped = whole > 2 * MAX_DEBT;
+                        diff = Long.signum(c.actual() - c.estimated());
+                        p1 = Long.toString(clamped ? 2 * MAX_DEBT : whole);
+                        p2 = Long.toString(clamped ? 0 : limit.costFraction(units));
+                        p3 = Long.toString(limit.refillAmount());
+                    }
                     case FIXED_WINDOW -> {
                         diff = clamp(c.actual() - c.estimated(), Rule.MAX_LIMIT);
                         p1 = Long.toString(limit.windowMicros());

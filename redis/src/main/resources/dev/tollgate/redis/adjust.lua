@@ -7,8 +7,8 @@
 --
 -- KEYS: one state key per correction.
 -- ARGV[1] now in micros, or "" for server TIME;  ARGV[2] lease id;  ARGV[3] extra TTL millis;
--- then 5 per correction: algorithm, diff (actual - estimated, in units, or in micros for a token bucket), p1, p2, p3:
---   1 token bucket   -
+-- then 5 per correction: algorithm, diff (actual - estimated, in units; for a token bucket its sign), p1, p2, p3:
+--   1 token bucket   p1, p2 = the difference's cost as whole micros and a fraction in 1/refill micros; p3 = refill
 --   2 fixed window   p1 = window micros, p2 = end of the window the reservation was charged in
 --   3 calendar quota p1 = period start, p2 = period end (from this server's time), p3 = end of the charged period
 --   4 sliding window p1 = window micros, p2 = start of the window the reservation was charged in
@@ -67,14 +67,28 @@ for i = 1, n do
   local key = KEYS[i]
   if algo == '1' then
     local raw = redis.call('GET', key)
-    local tat = 0
-    if raw then tat = tonumber(raw) end
+    local tat, frac = 0, 0
+    if raw then
+      local t, f = string.match(raw, '^(%d+):(%d+)$')
+      tat, frac = tonumber(t), tonumber(f)
+    end
+    local full = tat < now or (tat == now and frac == 0)
+    local w, f
     if diff > 0 then
-      tat = math.min(math.max(tat, now) + diff, now + MAX_DEBT)
-      keep(key, num(tat), tat)
-    elseif diff < 0 and tat > now then
-      tat = math.max(tat + diff, now)
-      keep(key, num(tat), tat)
+      if full then tat, frac = now, 0 end
+      w, f = tat + p1, frac + p2
+      if f >= p3 then w, f = w + 1, f - p3 end
+      if w - now >= MAX_DEBT then w, f = now + MAX_DEBT, 0 end
+    elseif diff < 0 and not full then
+      -- A refund never makes the bucket fuller than full.
+      w, f = tat - p1, frac - p2
+      if f < 0 then w, f = w - 1, f + p3 end
+      if w < now then w, f = now, 0 end
+    end
+    if w then
+      local full_at = w
+      if f > 0 then full_at = w + 1 end
+      keep(key, num(w) .. ':' .. num(f), full_at)
     end
   elseif algo == '2' or algo == '3' then
     local e, charged_end

@@ -21,8 +21,10 @@
 -- KEYS: one state key per operation.
 -- ARGV[1] now in micros, or "" for server TIME;  ARGV[2] 1 to charge when allowed (reserve), 0 to evaluate;
 -- ARGV[3] lease id (concurrency);  ARGV[4] extra TTL in millis (test clocks only; 0 otherwise);
--- then 6 per operation: algorithm, live, amount, limit, p1, p2:
---   1 token bucket   p1 = cost in micros (clamped), p2 = tolerance in micros
+-- then 9 per operation: algorithm, live, amount, limit, p1 .. p5:
+--   1 token bucket   p1, p2 = the charge's cost as whole micros (clamped) and a fraction in 1/refill micros;
+--                    p3, p4 = the tolerance (the capacity's cost), likewise; p5 = refill, the fraction's base.
+--                    State "tat:fraction": the theoretical arrival time, exact (see Algorithms).
 --   2 fixed window   p1 = window micros
 --   3 calendar quota p1 = period start, p2 = period end (computed by Java from this server's time)
 --   4 sliding window p1 = window micros, p2 = window millis
@@ -61,6 +63,15 @@ local function floor_start(t, window)
   return t - math.fmod(t, window)
 end
 
+-- A token bucket's arrival time after a charge of (whole, fraction): from now if the bucket is full, with the
+-- fraction carried into whole micros at refill.
+local function bucket_after(tat, frac, whole, fraction, refill)
+  if tat < now or (tat == now and frac == 0) then tat, frac = now, 0 end
+  local w, f = tat + whole, frac + fraction
+  if f >= refill then w, f = w + 1, f - refill end
+  return w, f
+end
+
 -- Writes a key that holds state until full_at, or deletes it if it is already full.
 local function keep(key, value, full_at)
   if full_at <= now then
@@ -72,7 +83,7 @@ end
 
 -- Pass 1: calendar periods must hold now, before anything else is read.
 for i = 1, n do
-  local b = 4 + (i - 1) * 6
+  local b = 4 + (i - 1) * 9
   if ARGV[b + 1] == '3' then
     local s, e = tonumber(ARGV[b + 5]), tonumber(ARGV[b + 6])
     if now < s or now >= e then
@@ -87,7 +98,7 @@ local state = {}
 local allowed = {}
 local live_denied = false
 for i = 1, n do
-  local b = 4 + (i - 1) * 6
+  local b = 4 + (i - 1) * 9
   local algo = ARGV[b + 1]
   local amount = tonumber(ARGV[b + 3])
   local limit = tonumber(ARGV[b + 4])
@@ -97,9 +108,13 @@ for i = 1, n do
   local s1, s2, s3 = 0, 0, 0
   if algo == '1' then
     local raw = redis.call('GET', key)
-    if raw then s1 = tonumber(raw) end
-    local tat = math.max(s1, now)
-    ok = tat + p1 - now <= p2
+    if raw then
+      local t, f = string.match(raw, '^(%d+):(%d+)$')
+      s1, s2 = tonumber(t), tonumber(f)
+    end
+    local w, f = bucket_after(s1, s2, p1, p2, tonumber(ARGV[b + 9]))
+    local tw, tf = tonumber(ARGV[b + 7]), tonumber(ARGV[b + 8])
+    ok = (w - now < tw) or (w - now == tw and f <= tf)
   elseif algo == '2' or algo == '3' then
     local raw = redis.call('GET', key)
     if raw then
@@ -161,15 +176,18 @@ end
 -- Pass 3: charge every rule that allowed.
 for i = 1, n do
   if allowed[i] then
-    local b = 4 + (i - 1) * 6
+    local b = 4 + (i - 1) * 9
     local algo = ARGV[b + 1]
     local amount = tonumber(ARGV[b + 3])
     local p1, p2 = tonumber(ARGV[b + 5]), tonumber(ARGV[b + 6])
     local key = KEYS[i]
     local s = state[i]
     if algo == '1' then
-      local tat = math.min(math.max(s[1], now) + p1, now + MAX_DEBT)
-      keep(key, num(tat), tat)
+      local w, f = bucket_after(s[1], s[2], p1, p2, tonumber(ARGV[b + 9]))
+      if w - now >= MAX_DEBT then w, f = now + MAX_DEBT, 0 end
+      local full_at = w
+      if f > 0 then full_at = w + 1 end
+      keep(key, num(w) .. ':' .. num(f), full_at)
     elseif algo == '2' or algo == '3' then
       local e
       if algo == '2' then e = floor_start(now, p1) + p1 else e = p2 end
