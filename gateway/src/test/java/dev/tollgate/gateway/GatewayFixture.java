@@ -44,6 +44,11 @@ final class GatewayFixture implements AutoCloseable {
         return new GatewayFixture(mock, Gateway.start(config));
     }
 
+    /** A fixture over a mock and a gateway started elsewhere; closing it stops both. */
+    static GatewayFixture wrap(MockUpstream mock, Gateway gateway) {
+        return new GatewayFixture(mock, gateway);
+    }
+
     static String resource(String name) {
         try (InputStream in = GatewayFixture.class.getResourceAsStream(name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);

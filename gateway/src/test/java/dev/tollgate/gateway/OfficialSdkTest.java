@@ -118,6 +118,13 @@ class OfficialSdkTest {
     }
 
     @Test
+    void theModelListIsWhatTheConfigurationAllows() {
+        var models = openai("tg-test-metered-1").models().list();
+        assertThat(models.data()).extracting(com.openai.models.models.Model::id)
+                .contains("gpt-4o-mini", "claude-haiku-4-5", "text-embedding-3-small");
+    }
+
+    @Test
     void successfulResponsesCarryTheRateLimitHeaders() {
         HttpResponseFor<ChatCompletion> raw = openai("tg-test-free-1").chat().completions().withRawResponse()
                 .create(chat("Hi"));
