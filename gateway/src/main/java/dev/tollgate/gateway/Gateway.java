@@ -201,7 +201,7 @@ public final class Gateway implements AutoCloseable {
             return;
         }
         if (path.equals("/health") || path.equals("/healthz")) {
-            Http.json(response, 200, "{\"status\":\"ok\"}");
+            Http.json(response, 200, "{\"status\":\"ok\",\"calls_in_flight\":" + calls.inFlight() + "}");
             return;
         }
         Endpoint endpoint = ModelCalls.endpoint(path);

@@ -48,7 +48,7 @@ public final class GatewayBench {
 
     static final String BODY = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
             + "\"content\":\"Hello, how are you today?\"}]}";
-    static final String STREAM_BODY = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":100,\"stream\":true,\"messages\":"
+    static final String STREAM_BODY = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1000,\"stream\":true,\"messages\":"
             + "[{\"role\":\"user\",\"content\":\"Stream slowly, please.\"}]}";
     static final int USERS = 100;
 
@@ -131,6 +131,10 @@ public final class GatewayBench {
                 targets.put("Tollgate (Redis)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
                         GatewayBench::key, List.of()));
             }
+            Target peer = targets.remove("Portkey 1.15.2");
+            if (peer != null) {
+                targets.put("Portkey 1.15.2", peer); // the peer last; see below
+            }
             for (Target t : targets.values()) { // warm every path up once, JIT included
                 openLoop(t, 500, warmup);
             }
@@ -138,20 +142,25 @@ public final class GatewayBench {
             out("");
             out("| rate (rps) | path | p50 | p99 | p99.9 | max | added p50 | added p99 | errors | 429s |");
             out("|---|---|---|---|---|---|---|---|---|---|");
-            for (int rate : parseInts(opt("rates", "500,1000,2000"))) {
-                Stats direct = null;
-                for (Map.Entry<String, Target> e : targets.entrySet()) {
+            // Path by path, every rate, the peer last: a path pushed past saturation keeps a backlog for a while,
+            // and that backlog must not land on another path's measurement.
+            int[] rates = parseInts(opt("rates", "500,1000,2000"));
+            Map<Integer, Stats> direct = new LinkedHashMap<>();
+            List<String> rows = new ArrayList<>();
+            for (Map.Entry<String, Target> e : targets.entrySet()) {
+                for (int rate : rates) {
                     openLoop(e.getValue(), rate, 2); // settle at the rate before measuring
                     Stats s = openLoop(e.getValue(), rate, seconds);
-                    if (direct == null) {
-                        direct = s;
-                    }
-                    out(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d |", rate, e.getKey(),
-                            s.p50, s.p99, s.p999, s.max, e.getValue() == targets.values().iterator().next() ? "-"
-                                    : "+" + (s.p50 - direct.p50), e.getValue() == targets.values().iterator().next() ? "-"
-                                    : "+" + (s.p99 - direct.p99), s.errors, s.limited));
+                    Stats d = direct.putIfAbsent(rate, s);
+                    boolean first = d == null;
+                    rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d |", rate,
+                            e.getKey(), s.p50, s.p99, s.p999, s.max, first ? "-" : "+" + (s.p50 - d.p50),
+                            first ? "-" : "+" + (s.p99 - d.p99), s.errors, s.limited));
+                    System.err.println(rows.get(rows.size() - 1));
                 }
             }
+            rows.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.split("\\|")[1].trim())));
+            rows.forEach(this::out);
             out("");
             out("## Maximum throughput, closed loop (" + opt("inflight", "128") + " requests in flight, " + seconds + " s)");
             out("");
@@ -270,7 +279,7 @@ public final class GatewayBench {
     void streams(String jar, int count) throws Exception {
         int mockPort = freePort();
         start("mock-slow", List.of(java(), "-Xmx2g", "-jar", jar, "mock-upstream", "--port", "" + mockPort,
-                "--output-tokens", "100", "--token-delay", "50ms"), mockPort);
+                "--output-tokens", opt("stream-tokens", "400"), "--token-delay", "50ms"), mockPort);
         int tgPort = freePort();
         Path config = config(mockPort, null);
         Process gateway = start("tollgate-streams", List.of(java(), "-Xmx512m", "-jar", jar, "serve", "--config",
@@ -299,22 +308,34 @@ public final class GatewayBench {
         firstBytes.await(120, TimeUnit.SECONDS);
         double openSeconds = (System.nanoTime() - began) / 1e9;
         long pid = gateway.pid();
+        String health = health(tgPort);
         String heapBefore = jcmd(pid, "GC.heap_info");
         String threads = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
                 .filter(l -> l.startsWith("Threads:") || l.startsWith("VmRSS:")).reduce("", (a, b) -> a + b.replaceAll("\\s+", " ") + "; ");
         jcmd(pid, "GC.run");
         String heapAfterGc = jcmd(pid, "GC.heap_info");
-        String vthreads = jcmd(pid, "Thread.vthread_summary");
+        Path dump = Files.createTempFile("tollgate-threads-", ".json");
+        Files.delete(dump);
+        jcmd(pid, "Thread.dump_to_file -format=json " + dump);
+        long virtual = 0;
+        long platform = 0;
+        if (Files.exists(dump)) {
+            String json = Files.readString(dump);
+            virtual = json.split("\"virtual\": *true", -1).length - 1;
+            platform = json.split("\"virtual\": *false", -1).length - 1;
+        }
         finished.await(180, TimeUnit.SECONDS);
         double allSeconds = (System.nanoTime() - began) / 1e9;
-        out("## " + count + " concurrent slow streams through Tollgate (memory store, -Xmx512m; 100 tokens each, one every 50 ms)");
+        out("## " + count + " concurrent slow streams through Tollgate (memory store, -Xmx512m; " + opt("stream-tokens", "400")
+                + " tokens each, one every 50 ms)");
         out("");
         out(String.format(Locale.ROOT, "- all %d streams open and streaming after %.1f s; all finished after %.1f s; failed: %d; bytes received: %d",
                 count, openSeconds, allSeconds, failed.get(), bytes.get()));
-        out("- gateway process while all streams were open: " + threads);
+        out("- gateway /health once every stream had its first bytes: " + health);
+        out("- gateway process at that moment: " + threads);
         out("- heap (jcmd GC.heap_info) while open: " + firstLine(heapBefore));
         out("- heap after a full GC while open: " + firstLine(heapAfterGc));
-        out("- virtual threads (jcmd Thread.vthread_summary): " + vthreads.lines().filter(l -> l.contains("irtual") || l.contains("carrier") || l.contains("ForkJoinPool")).limit(4).reduce("", (a, b) -> a + b.trim() + " | "));
+        out("- threads in a jcmd Thread.dump_to_file at that moment: " + virtual + " virtual, " + platform + " platform");
         out("");
         stopAll();
     }
@@ -341,14 +362,24 @@ public final class GatewayBench {
         }
     }
 
+    String health(int port) {
+        try {
+            return client.GET("http://127.0.0.1:" + port + "/health").getContentAsString();
+        } catch (Exception e) {
+            return "health failed: " + e;
+        }
+    }
+
     static String firstLine(String s) {
         return s.lines().filter(l -> l.contains("total") || l.contains("used")).findFirst().orElse(s).trim();
     }
 
     static String jcmd(long pid, String command) {
         try {
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), "" + pid,
-                    command).redirectErrorStream(true).start();
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    "" + pid));
+            cmd.addAll(List.of(command.split(" ")));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             p.waitFor(30, TimeUnit.SECONDS);
             return text;
