@@ -283,7 +283,7 @@ public final class ModelCalls {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
         response.getHeaders().put("X-Accel-Buffering", "no");
-        byte[] buffer = new byte[16 * 1024];
+        byte[] buffer = new byte[4 * 1024]; // per open stream: small, since thousands may be open at once
         InputStream in = call.body();
         try {
             while (true) {
@@ -307,7 +307,9 @@ public final class ModelCalls {
                 StringBuilder out = new StringBuilder();
                 for (SseEvent event : events) {
                     meter.onEvent(event);
-                    if (UsageMeters.forwardToClient(event, usageAdded)) {
+                    // forwardToClient parses the event again; only a chunk that carries usage can be held back
+                    if (!usageAdded || !event.data().contains("\"usage\"")
+                            || UsageMeters.forwardToClient(event, usageAdded)) {
                         out.append(event.toWire());
                     }
                 }
