@@ -48,7 +48,7 @@ public final class GatewayBench {
 
     static final String BODY = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
             + "\"content\":\"Hello, how are you today?\"}]}";
-    static final String STREAM_BODY = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":1000,\"stream\":true,\"messages\":"
+    static final String STREAM_BODY = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":4000,\"stream\":true,\"messages\":"
             + "[{\"role\":\"user\",\"content\":\"Stream slowly, please.\"}]}";
     static final int USERS = 100;
 
@@ -292,7 +292,7 @@ public final class GatewayBench {
         long began = System.nanoTime();
         for (int i = 0; i < count; i++) {
             boolean[] first = {false};
-            request(t, i, STREAM_BODY).timeout(120, TimeUnit.SECONDS)
+            request(t, i, STREAM_BODY).timeout(900, TimeUnit.SECONDS)
                     .onResponseContentSource((response, source) -> drain(source, first, firstBytes, bytes))
                     .send(result -> {
                         if (result.isFailed() || result.getResponse().getStatus() != 200) {
@@ -305,7 +305,7 @@ public final class GatewayBench {
                         finished.countDown();
                     });
         }
-        firstBytes.await(120, TimeUnit.SECONDS);
+        firstBytes.await(900, TimeUnit.SECONDS);
         double openSeconds = (System.nanoTime() - began) / 1e9;
         long pid = gateway.pid();
         String health = health(tgPort);
@@ -324,7 +324,7 @@ public final class GatewayBench {
             virtual = json.split("\"virtual\": *true", -1).length - 1;
             platform = json.split("\"virtual\": *false", -1).length - 1;
         }
-        finished.await(180, TimeUnit.SECONDS);
+        finished.await(900, TimeUnit.SECONDS);
         double allSeconds = (System.nanoTime() - began) / 1e9;
         out("## " + count + " concurrent slow streams through Tollgate (memory store, -Xmx512m; " + opt("stream-tokens", "400")
                 + " tokens each, one every 50 ms)");
