@@ -11,7 +11,7 @@ import dev.tollgate.store.Store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /** A reservation; its decision is built the first time someone asks for it. */
 final class DefaultReservation implements Reservation {
@@ -26,7 +26,10 @@ final class DefaultReservation implements Reservation {
     private final int[] planOrder;
     private final Outcome outcome;
     private final long id;
-    private final AtomicInteger state = new AtomicInteger(OPEN);
+    private static final AtomicIntegerFieldUpdater<DefaultReservation> STATE =
+            AtomicIntegerFieldUpdater.newUpdater(DefaultReservation.class, "state");
+
+    private volatile int state = OPEN;
     private volatile Decision decision;
 
     DefaultReservation(Store store, Charge estimate, List<Operation> ops, int[] planOrder, Outcome outcome, long id) {
@@ -78,12 +81,12 @@ final class DefaultReservation implements Reservation {
 
     @Override
     public boolean isFinished() {
-        return state.get() != OPEN;
+        return state != OPEN;
     }
 
     @Override
     public void close() {
-        if (allowed() && state.compareAndSet(OPEN, RELEASED)) {
+        if (allowed() && STATE.compareAndSet(this, OPEN, RELEASED)) {
             adjust(Charge.NONE);
         }
     }
@@ -93,9 +96,9 @@ final class DefaultReservation implements Reservation {
             throw new IllegalStateException("reservation " + id() + " was denied, so nothing was reserved to "
                     + (how == SETTLED ? "settle" : "release"));
         }
-        if (!state.compareAndSet(OPEN, how)) {
+        if (!STATE.compareAndSet(this, OPEN, how)) {
             throw new IllegalStateException("reservation " + id() + " was already "
-                    + (state.get() == SETTLED ? "settled" : "released") + "; it was not charged again");
+                    + (state == SETTLED ? "settled" : "released") + "; it was not charged again");
         }
     }
 

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -32,6 +31,7 @@ public final class MemoryStore implements Store {
     private final ConcurrentHashMap<String, Cell>[] cellsByScope;
     private final Iterator<Map.Entry<String, Cell>>[] sweepCursors;
     private final AtomicBoolean sweeping = new AtomicBoolean();
+    private int calls;
 
     @SuppressWarnings("unchecked")
     private MemoryStore(Clock clock) {
@@ -63,7 +63,9 @@ public final class MemoryStore implements Store {
             outcome.committed(batch.commit());
             return outcome;
         }
-        Cell[] cells = new Cell[countScopes(ops)];
+        // Operations come sorted by scope, so one scope at both ends means one cell: the usual, user-only plan.
+        boolean oneScope = ops.get(0).limit().scope() == ops.get(ops.size() - 1).limit().scope();
+        Cell[] cells = new Cell[oneScope ? 1 : countScopes(ops)];
         do {
             fetchCells(ops, cells);
             outcome = lockedApply(cells, 0, batch);
@@ -274,7 +276,8 @@ public final class MemoryStore implements Store {
     }
 
     private void maybeSweep() {
-        if (ThreadLocalRandom.current().nextInt(SWEEP_ONE_IN) != 0 || !sweeping.compareAndSet(false, true)) {
+        // A racy counter is enough: it only paces the sweeps.
+        if ((++calls & (SWEEP_ONE_IN - 1)) != 0 || !sweeping.compareAndSet(false, true)) {
             return;
         }
         try {
