@@ -30,6 +30,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
@@ -103,11 +104,21 @@ public class LockVsCasBench {
     public static class Counts {
         public long allowed;
         public long denied;
+        /** CPU time this thread used during the iteration, spinning and retrying included. */
+        public long cpuNanos;
+        // JMH zeroes the counters after the iteration's setup, so the start is kept apart.
+        private long cpuStart;
 
         @Setup(Level.Iteration)
         public void reset() {
             allowed = 0;
             denied = 0;
+            cpuStart = Cursor.cpuNanos();
+        }
+
+        @TearDown(Level.Iteration)
+        public void stopCpuClock() {
+            cpuNanos = Cursor.cpuNanos() - cpuStart;
         }
 
         boolean count(boolean ok) {

@@ -116,6 +116,10 @@ public class OneRuleBench {
     public static class Keys extends Cursor {
         public long allowed;
         public long denied;
+        /** CPU time this thread used during the iteration, for CPU nanoseconds per call. */
+        public long cpuNanos;
+        // JMH zeroes the counters after the iteration's setup, so the start is kept apart.
+        private long cpuStart;
 
         @Setup
         public void bind(OneRuleBench bench, ThreadParams thread) {
@@ -126,6 +130,12 @@ public class OneRuleBench {
         public void resetCounts() {
             allowed = 0;
             denied = 0;
+            cpuStart = cpuNanos();
+        }
+
+        @TearDown(Level.Iteration)
+        public void stopCpuClock() {
+            cpuNanos = cpuNanos() - cpuStart;
         }
 
         @Override
