@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import dev.tollgate.cost.ModelCatalog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,10 +31,12 @@ import java.util.Objects;
  * @param serviceKeyHashes the SHA-256 hashes of the decision API's service keys
  * @param reservationTtl how long a decision-API reservation waits for its settle before it expires to its estimate
  * @param mock how the built-in mock upstream answers
+ * @param catalog the model prices: the bundled catalog, extended or overridden by {@code estimation.price-file}
  */
 public record Config(String host, int port, long maxBodyBytes, StoreConfig store, UpstreamConfig openai,
                      UpstreamConfig anthropic, long defaultMaxOutputTokens, List<String> models, Policy policy,
-                     List<KeyConfig> keys, List<byte[]> serviceKeyHashes, Duration reservationTtl, MockConfig mock) {
+                     List<KeyConfig> keys, List<byte[]> serviceKeyHashes, Duration reservationTtl, MockConfig mock,
+                     ModelCatalog catalog) {
 
     /** The name of the sample configuration bundled in the jar, used by {@code tollgate serve} without --config. */
     public static final String SAMPLE_RESOURCE = "/tollgate-sample.yaml";
@@ -78,19 +81,19 @@ public record Config(String host, int port, long maxBodyBytes, StoreConfig store
     /** This configuration listening on another port. */
     public Config withPort(int newPort) {
         return new Config(host, newPort, maxBodyBytes, store, openai, anthropic, defaultMaxOutputTokens, models,
-                policy, keys, serviceKeyHashes, reservationTtl, mock);
+                policy, keys, serviceKeyHashes, reservationTtl, mock, catalog);
     }
 
     /** This configuration with other upstreams (tests point them at a mock of their own). */
     public Config withUpstreams(UpstreamConfig newOpenai, UpstreamConfig newAnthropic) {
         return new Config(host, port, maxBodyBytes, store, newOpenai, newAnthropic, defaultMaxOutputTokens, models,
-                policy, keys, serviceKeyHashes, reservationTtl, mock);
+                policy, keys, serviceKeyHashes, reservationTtl, mock, catalog);
     }
 
     /** This configuration with another maximum body size. */
     public Config withMaxBodyBytes(long bytes) {
         return new Config(host, port, bytes, store, openai, anthropic, defaultMaxOutputTokens, models,
-                policy, keys, serviceKeyHashes, reservationTtl, mock);
+                policy, keys, serviceKeyHashes, reservationTtl, mock, catalog);
     }
 
     /**

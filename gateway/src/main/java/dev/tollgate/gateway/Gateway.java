@@ -95,7 +95,7 @@ public final class Gateway implements AutoCloseable {
         }
         Store store = Stores.open(config.store());
         Guard guard = Guard.builder(config.policy()).store(store).build();
-        ModelCatalog catalog = ModelCatalog.bundled();
+        ModelCatalog catalog = config.catalog();
         RequestEstimator estimator = RequestEstimator.builder(catalog)
                 .defaultMaxOutputTokens(config.defaultMaxOutputTokens()).build();
         Keys keys = new Keys(config.keys(), config.serviceKeyHashes());

@@ -103,4 +103,32 @@ class ConfigTest {
         assertThatThrownBy(() -> Config.parse(text, "tollgate.yaml", Map.of()))
                 .hasMessageContaining("store.url: is required when store.type is redis");
     }
+
+    @Test
+    void aPriceFileAddsModelsAndReplacesBundledPrices(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Path prices = dir.resolve("prices.csv");
+        java.nio.file.Files.writeString(prices, """
+                # our own fine-tune, and a negotiated gpt-4o price
+                openai,acme-support-llm,128000,16384,1.00,0.50,,,4.00,contract,2026-11-01
+                openai,gpt-4o,128000,16384,2.00,1.00,,,8.00,contract,2026-11-01
+                """);
+        String text = issueExample().replace("default-max-output-tokens: 1024",
+                "default-max-output-tokens: 1024\n  price-file: " + prices);
+        Config c = Config.parse(text, "tollgate.yaml", Map.of());
+        assertThat(c.catalog().knows("acme-support-llm")).isTrue();
+        // $2.00 per million input tokens is 2,000,000 micro-USD per million, replacing the bundled $2.50.
+        assertThat(c.catalog().price("gpt-4o").inputMicrosPerMillion()).isEqualTo(2_000_000);
+        assertThat(c.catalog().knows("claude-sonnet-4-6")).as("bundled models stay").isTrue();
+    }
+
+    @Test
+    void aMissingPriceFileNamesTheField() throws IOException {
+        String text = issueExample().replace("default-max-output-tokens: 1024",
+                "default-max-output-tokens: 1024\n  price-file: /nonexistent/prices.csv");
+        assertThatThrownBy(() -> Config.parse(text, "tollgate.yaml", Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("estimation.price-file")
+                .hasMessageContaining("/nonexistent/prices.csv");
+    }
 }

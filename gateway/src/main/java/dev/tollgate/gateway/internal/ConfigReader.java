@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tollgate.cost.ModelCatalog;
 import dev.tollgate.gateway.Config;
 import dev.tollgate.gateway.ConfigException;
 import dev.tollgate.policy.Durations;
@@ -201,6 +202,11 @@ public final class ConfigReader {
             }
         }
 
+        ModelCatalog catalog = ModelCatalog.bundled();
+        if (raw.estimation() != null && raw.estimation().priceFile() != null) {
+            catalog = catalog("estimation.price-file", raw.estimation().priceFile(), catalog);
+        }
+
         Policy policy = policy(raw.plans());
         List<Config.KeyConfig> keys = keys(raw.keys(), policy);
         List<byte[]> serviceKeys = new ArrayList<>();
@@ -219,7 +225,20 @@ public final class ConfigReader {
         Config.MockConfig mock = mock(raw.mock());
         List<String> models = raw.models() == null ? List.of() : List.copyOf(raw.models());
         return new Config(host, port, maxBody, store, openai, anthropic, maxOut, models, policy, keys, serviceKeys,
-                ttl, mock);
+                ttl, mock, catalog);
+    }
+
+    // A price file in the catalog's own CSV format: its rows add models or replace the bundled ones.
+    private ModelCatalog catalog(String field, String file, ModelCatalog bundled) {
+        try (java.io.Reader reader = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(file),
+                java.nio.charset.StandardCharsets.UTF_8)) {
+            return bundled.toBuilder().load(reader, file).build();
+        } catch (java.io.IOException e) {
+            problem(field, "cannot read the price file '" + file + "': " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            problem(field, e.getMessage());
+        }
+        return bundled;
     }
 
     private Config.StoreConfig store(RawStore raw) {
@@ -646,7 +665,7 @@ public final class ConfigReader {
 
     record RawUpstream(String baseUrl, String apiKey, String connectTimeout, String idleTimeout, String timeout) {}
 
-    record RawEstimation(Long defaultMaxOutputTokens) {}
+    record RawEstimation(Long defaultMaxOutputTokens, String priceFile) {}
 
     record RawPlan(List<RawRule> rules) {}
 
