@@ -11,7 +11,8 @@
 --    not charged; the others are.
 --  * Integer arithmetic only. Lua numbers are doubles, exact for integers below 2^53. Java keeps every input in
 --    that range: times are microseconds since the epoch (~1.8e15 today), limits <= 2^53-1, amounts clamped to
---    2^53, token-bucket costs clamped to tolerance+1 (<= ~3.2e14). Division uses math.fmod, which is exact,
+--    2^53, token-bucket costs' whole micros clamped to the tolerance's + 1 (<= ~3.2e14) and their fractions
+--    below the refill amount (< 3.2e13, so fraction sums stay exact). Division uses math.fmod, which is exact,
 --    never math.floor(a/b), which can round up across an integer. Numbers are written with %.0f, never
 --    tostring (which keeps 14 digits).
 --  * A key is written only when its rule is charged, and it expires when the rule is back to full, so an idle
