@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A store in this process's memory, on an injectable clock.
  *
  * <p>Each scope entity (a user, a team, ...) has one cell holding the state of all its rules, guarded by the
- * cell's monitor. A decision locks its cells in scope order (user first, global last), so decisions never
- * deadlock and each is atomic: all its rules are charged, or none.
+ * cell's sequence lock. A decision on one cell reads it without locking and locks it only to charge, if nothing
+ * changed meanwhile; a decision on several cells locks them in scope order (user first, global last), so decisions
+ * never deadlock. Each is atomic: all its rules are charged, or none.
  *
  * <p>Memory stays bounded: a cell that is back to full (every bucket refilled, every window over, no lease held)
  * is dropped. Every 32nd new cell sweeps a few old ones on the caller's thread, so the map grows only while
@@ -66,19 +67,24 @@ public final class MemoryStore implements Store {
     public Outcome apply(Batch batch) {
         List<Operation> ops = batch.operations();
         int size = ops.size();
+        // The clock is read before any lock, so the lock is held for the decision alone; cells keep time from going
+        // back (Cell.lastMicros).
+        long clockNow = now();
         if (size == 0) {
-            Outcome outcome = new Outcome(now(), 0);
+            Outcome outcome = new Outcome(clockNow, 0);
             outcome.committed(batch.commit());
             return outcome;
         }
+        int stateSize = deferredStateSize(ops);
         Outcome outcome;
         // Operations come sorted by scope, so one scope at both ends means one cell: the usual, user-only plan.
         Operation first = ops.get(0);
         if (first.limit().scope() == ops.get(size - 1).limit().scope()) {
             do {
                 Cell cell = cellFor(first.limit().scope(), first.entity(), ops, 0, size);
-                synchronized (cell) {
-                    outcome = cell.retired ? null : decide(cell, null, batch);
+                outcome = stateSize >= 0 ? applyOptimistically(cell, batch, clockNow, stateSize) : null;
+                if (outcome == null) {
+                    outcome = applyLocked(cell, null, batch, clockNow, stateSize);
                 }
             } while (outcome == null);
             return outcome;
@@ -86,7 +92,7 @@ public final class MemoryStore implements Store {
         Cell[] cells = new Cell[countScopes(ops)];
         do {
             fetchCells(ops, cells);
-            outcome = lockedApply(cells, 0, batch);
+            outcome = applyLocked(null, cells, batch, clockNow, stateSize);
         } while (outcome == null);
         return outcome;
     }
@@ -100,10 +106,10 @@ public final class MemoryStore implements Store {
         Cell[] cells = new Cell[countScopesOf(corrections)];
         do {
             fetchCellsFor(corrections, cells);
-        } while (!lockedAdjust(cells, 0, adjustment));
+        } while (!lockedAdjust(cells, adjustment));
     }
 
-    /** Drops every cell whose rules are all back to full. */
+    /** Drops every cell whose rules are all back to full (passing by any that a decision holds at that moment). */
     public void cleanUp() {
         long now = now();
         for (ConcurrentHashMap<String, Cell> cells : cellsByScope) {
@@ -133,34 +139,128 @@ public final class MemoryStore implements Store {
         return systemClock ? System.currentTimeMillis() * 1_000 : CalendarPeriods.toMicros(clock.instant());
     }
 
-    // Locks cells[k..] in order, then decides; null if a cell was retired under us and the caller must refetch.
-    private Outcome lockedApply(Cell[] cells, int k, Batch batch) {
-        Cell cell = cells[k];
-        synchronized (cell) {
-            if (cell.retired) {
+    // The longs of state a deferred outcome copies, or -1 if the batch must be decided eagerly: concurrency rules
+    // keep leases, not longs, and an outcome holds at most 64 allowed bits.
+    private static int deferredStateSize(List<Operation> ops) {
+        int size = ops.size();
+        if (size > Outcome.MAX_DEFERRED) {
+            return -1;
+        }
+        int stateSize = 0;
+        for (int i = 0; i < size; i++) {
+            Limit limit = ops.get(i).limit();
+            if (limit.algorithm() == Algorithm.CONCURRENCY) {
+                return -1;
+            }
+            stateSize += limit.stateSize();
+        }
+        return stateSize;
+    }
+
+    // Decides on one cell without locking it; locks only to charge, and only if no writer came in between. Null
+    // when the caller must decide under the lock: a writer was there, the cell needs a new slot, or was retired.
+    private static Outcome applyOptimistically(Cell cell, Batch batch, long clockNow, int stateSize) {
+        long version = cell.tryOptimisticRead();
+        if (version == Cell.LOCKED) {
+            return null;
+        }
+        // Everything read here may be torn by a writer; it is used only if the version shows none came, and it is
+        // bounds-checked so that a torn read cannot throw.
+        Layout layout = cell.layout;
+        long[] state = cell.state;
+        boolean retired = cell.retired;
+        long now = Math.max(clockNow, cell.lastMicros);
+        List<Operation> ops = batch.operations();
+        int size = ops.size();
+        long[] seen = new long[stateSize];
+        long allowedBits = 0;
+        boolean liveDenied = false;
+        for (int i = 0, at = 0; i < size; i++) {
+            Operation op = ops.get(i);
+            Limit limit = op.limit();
+            int slot = layout.indexOf(limit.slot());
+            if (slot < 0 || slot >= layout.offsets.length) {
                 return null;
             }
-            if (k + 1 < cells.length) {
-                return lockedApply(cells, k + 1, batch);
+            int offset = layout.offsets[slot];
+            if (offset + limit.stateSize() > state.length) {
+                return null;
             }
-            return decide(null, cells, batch);
+            System.arraycopy(state, offset, seen, at, limit.stateSize());
+            at += limit.stateSize();
+            if (Algorithms.allows(limit, state, offset, now, op.amount())) {
+                allowedBits |= 1L << i;
+            } else if (limit.live()) {
+                liveDenied = true;
+            }
+        }
+        if (!cell.validate(version) || retired) {
+            return null;
+        }
+        boolean charge = batch.commit() && !liveDenied;
+        Outcome outcome = Outcome.deferred(now, ops, seen, allowedBits, charge);
+        if (!charge) {
+            return outcome;
+        }
+        if (!cell.tryUpgrade(version)) {
+            return null;
+        }
+        try {
+            chargeAllowed(cell, null, batch, now, outcome);
+        } finally {
+            cell.unlock();
+        }
+        return outcome;
+    }
+
+    // Locks `only`, or every cell of `cells` in order, then decides; null if a cell was retired under us and the
+    // caller must fetch the cells again.
+    private Outcome applyLocked(Cell only, Cell[] cells, Batch batch, long clockNow, int stateSize) {
+        int locked = only != null ? lockAll(only) : lockAll(cells);
+        if (locked < 0) {
+            return null;
+        }
+        try {
+            long now = clockNow;
+            for (int c = 0; c < locked; c++) {
+                now = Math.max(now, (only != null ? only : cells[c]).lastMicros);
+            }
+            return stateSize >= 0 ? decideDeferred(only, cells, batch, now, stateSize)
+                    : decideEagerly(only, cells, batch, now);
+        } finally {
+            unlockAll(only, cells, locked);
         }
     }
 
-    // Decides with every cell locked: `only` when the batch has one cell, else `cells`, one per scope in batch order.
-    private Outcome decide(Cell only, Cell[] cells, Batch batch) {
-        List<Operation> ops = batch.operations();
-        int size = ops.size();
-        int stateSize = 0;
-        boolean deferrable = size <= Outcome.MAX_DEFERRED;
-        for (int i = 0; i < size && deferrable; i++) {
-            Limit limit = ops.get(i).limit();
-            stateSize += limit.stateSize();
-            deferrable = limit.algorithm() != Algorithm.CONCURRENCY;
+    // Locks the cells in order: how many, or -1 (and none held) if one was retired.
+    private static int lockAll(Cell only) {
+        only.lock();
+        if (only.retired) {
+            only.unlock();
+            return -1;
         }
-        // Time is read under every lock, so each cell sees its decisions in time order.
-        long now = now();
-        return deferrable ? decideDeferred(only, cells, batch, now, stateSize) : decideEagerly(only, cells, batch, now);
+        return 1;
+    }
+
+    private static int lockAll(Cell[] cells) {
+        for (int c = 0; c < cells.length; c++) {
+            cells[c].lock();
+            if (cells[c].retired) {
+                unlockAll(null, cells, c + 1);
+                return -1;
+            }
+        }
+        return cells.length;
+    }
+
+    private static void unlockAll(Cell only, Cell[] cells, int count) {
+        if (only != null) {
+            only.unlock();
+            return;
+        }
+        for (int c = count - 1; c >= 0; c--) {
+            cells[c].unlock();
+        }
     }
 
     // Decides only whether each rule allows the call, keeping a copy of the state it saw so that the outcome can
@@ -238,8 +338,9 @@ public final class MemoryStore implements Store {
                 scope = limit.scope();
                 c++;
             }
+            Cell cell = only != null ? only : cells[c];
+            cell.lastMicros = now;
             if (outcome.allowed(i)) {
-                Cell cell = only != null ? only : cells[c];
                 int slot = cell.slotOf(limit.slot());
                 Algorithms.charge(limit, cell.state, cell.offset(slot), cell.leases(slot), now, op.amount(),
                         batch.reservationId());
@@ -247,16 +348,17 @@ public final class MemoryStore implements Store {
         }
     }
 
-    private boolean lockedAdjust(Cell[] cells, int k, Adjustment adjustment) {
-        Cell cell = cells[k];
-        synchronized (cell) {
-            if (cell.retired) {
-                return false;
+    private boolean lockedAdjust(Cell[] cells, Adjustment adjustment) {
+        long clockNow = now();
+        int locked = lockAll(cells);
+        if (locked < 0) {
+            return false;
+        }
+        try {
+            long now = clockNow;
+            for (Cell cell : cells) {
+                now = Math.max(now, cell.lastMicros);
             }
-            if (k + 1 < cells.length) {
-                return lockedAdjust(cells, k + 1, adjustment);
-            }
-            long now = now();
             int c = -1;
             Scope scope = null;
             for (Correction correction : adjustment.corrections()) {
@@ -266,12 +368,15 @@ public final class MemoryStore implements Store {
                     c++;
                 }
                 Cell target = cells[c];
+                target.lastMicros = now;
                 int slot = target.slotOf(limit.slot());
                 Algorithms.correct(limit, target.state, target.offset(slot), target.leases(slot), now,
                         adjustment.reservedAtMicros(), correction.estimated(), correction.actual(),
                         adjustment.reservationId());
             }
             return true;
+        } finally {
+            unlockAll(null, cells, locked);
         }
     }
 
@@ -385,11 +490,17 @@ public final class MemoryStore implements Store {
     }
 
     private static void retireIfIdle(ConcurrentHashMap<String, Cell> cells, String entity, Cell cell, long now) {
-        synchronized (cell) {
-            if (!cell.retired && cell.isIdle(now)) {
+        // A cell someone is deciding on is in use: the sweep passes it by rather than wait.
+        if (!cell.tryLock()) {
+            return;
+        }
+        try {
+            if (!cell.retired && cell.isIdle(Math.max(now, cell.lastMicros))) {
                 cell.retired = true;
                 cells.remove(entity, cell);
             }
+        } finally {
+            cell.unlock();
         }
     }
 }
