@@ -6,6 +6,7 @@ import dev.tollgate.internal.LeaseTable;
 import dev.tollgate.policy.Algorithm;
 import dev.tollgate.policy.Mode;
 import dev.tollgate.policy.Rule;
+import dev.tollgate.redis.internal.ClientSettings;
 import dev.tollgate.store.Adjustment;
 import dev.tollgate.store.Batch;
 import dev.tollgate.store.Correction;
@@ -32,7 +33,6 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -153,10 +153,8 @@ public final class RedisStore implements Store {
         this.localShare = b.localShare;
         this.local = b.failureMode == FailureMode.LOCAL_FALLBACK
                 ? MemoryStore.withClock(b.clock != null ? b.clock : Clock.systemUTC()) : null;
-        // Reconnect quickly: an outage should end for us within a second of Redis coming back.
-        this.resources = ClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                .build();
+        // Consolidated flushes (many callers pipeline on one connection) and quick reconnects.
+        this.resources = ClientSettings.resources();
         TimeoutOptions timeouts = TimeoutOptions.enabled(b.timeout);
         SocketOptions socket = SocketOptions.builder().connectTimeout(b.connectTimeout).keepAlive(true).build();
         List<RedisURI> uris = new ArrayList<>();
