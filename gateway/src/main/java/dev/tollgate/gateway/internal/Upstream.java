@@ -3,22 +3,23 @@ package dev.tollgate.gateway.internal;
 import dev.tollgate.gateway.Config;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
 
 /**
  * The providers, over one pooled keep-alive Jetty {@link HttpClient}: connections are reused across calls, opening
  * one is bounded by the connect timeout, a silence longer than the idle timeout (between two stream events, say)
- * fails the call, and a whole exchange is bounded by the total timeout. Responses are read as they arrive (an
- * {@link InputStreamResponseListener} per call), never buffered whole, and a call is aborted when the client goes.
+ * fails the call, and a whole exchange is bounded by the total timeout. Responses are read as they arrive (from
+ * the response's content source), never buffered whole, and a call is aborted when the client goes.
  */
 public final class Upstream implements AutoCloseable {
 
@@ -99,11 +100,21 @@ public final class Upstream implements AutoCloseable {
         if (body != null) {
             request.body(new BytesRequestContent("application/json", body));
         }
-        InputStreamResponseListener listener = new InputStreamResponseListener();
-        request.send(listener);
+        CompletableFuture<Call> answer = new CompletableFuture<>();
+        // The body is read from the response's content source, chunk by chunk as the client parses it: a provider
+        // that cuts its stream is seen only after every event it sent before the cut (a listener that queues
+        // chunks would drop the queued ones on the failure, and the meter would undercount).
+        request.onResponseContentSource((response, content) ->
+                answer.complete(new Call(request, response, Content.Source.asInputStream(content))));
+        request.send(result -> {
+            if (result.isFailed()) {
+                answer.completeExceptionally(result.getFailure());
+            } else {
+                answer.complete(new Call(request, result.getResponse(), InputStream.nullInputStream())); // no content
+            }
+        });
         try {
-            Response response = listener.get(upstream.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
-            return new Call(request, response, listener.getInputStream());
+            return answer.get(upstream.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             request.abort(e);
             throw new Failure("the provider sent no answer within " + upstream.timeout().toSeconds() + "s", e, false, true);
