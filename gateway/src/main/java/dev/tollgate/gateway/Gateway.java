@@ -210,6 +210,7 @@ public final class Gateway implements AutoCloseable {
         boolean models = path.equals("/v1/models");
         boolean me = path.equals("/tollgate/v1/me");
         if (endpoint == null && !models && !me) {
+            Http.discardBody(request, response);
             Http.json(response, 404, Answers.error(format, 404, "invalid_request_error", "unknown_url",
                     "Tollgate has no route " + method + " " + path + "; it serves POST /v1/chat/completions, "
                             + "/v1/responses, /v1/completions, /v1/embeddings, /v1/messages and GET /v1/models"));
@@ -217,6 +218,7 @@ public final class Gateway implements AutoCloseable {
         }
         String expected = endpoint == null ? "GET" : "POST";
         if (!method.equals(expected)) {
+            Http.discardBody(request, response);
             Http.json(response, 405, Answers.error(format, 405, "invalid_request_error", "method_not_allowed",
                     method + " " + path + " is not allowed; use " + expected));
             return;
@@ -230,6 +232,7 @@ public final class Gateway implements AutoCloseable {
                 case Keys.Revoked r -> "Tollgate: this API key has been revoked";
                 default -> "Tollgate: the API key is not valid";
             };
+            Http.discardBody(request, response);
             Http.json(response, 401, Answers.error(format, 401, "invalid_request_error", "invalid_api_key", message));
             return;
         }

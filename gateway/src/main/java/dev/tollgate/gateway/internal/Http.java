@@ -81,6 +81,38 @@ public final class Http {
         Content.Sink.write(response, true, ByteBuffer.wrap(body));
     }
 
+    /** The most of an unwanted request body read and thrown away before answering; past it, the connection closes. */
+    static final long DISCARDED_BODY_BYTES = 16L * 1024 * 1024;
+
+    /**
+     * Before an answer that does not use the request's body (an error): reads and throws away the rest of it, up to
+     * {@link #DISCARDED_BODY_BYTES}, so that a client still sending it reads the answer instead of a reset
+     * connection. A larger body is not read; the answer then says {@code Connection: close}, so that the client does
+     * not send its next request on a connection the server is about to drop.
+     */
+    public static void discardBody(Request request, Response response) {
+        long declared = request.getLength();
+        if (declared == 0) {
+            return;
+        }
+        if (declared <= DISCARDED_BODY_BYTES) { // -1, a chunked body, is read up to the limit too
+            try (InputStream in = Content.Source.asInputStream(request)) {
+                byte[] scratch = new byte[8 * 1024];
+                long total = 0;
+                int n;
+                while (total <= DISCARDED_BODY_BYTES && (n = in.read(scratch)) >= 0) {
+                    total += n;
+                }
+                if (total <= DISCARDED_BODY_BYTES) {
+                    return; // all of it read: the connection can serve the client's next request
+                }
+            } catch (IOException e) {
+                // the client has gone or sent a broken body: nothing to keep the connection for
+            }
+        }
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+
     /** Writes a JSON response. */
     public static void json(Response response, int status, String json) throws IOException {
         send(response, status, "application/json", json.getBytes(StandardCharsets.UTF_8));

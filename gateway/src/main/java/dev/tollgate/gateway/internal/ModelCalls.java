@@ -98,6 +98,7 @@ public final class ModelCalls {
         Format format = endpoint.isAnthropic() ? Format.ANTHROPIC : Format.OPENAI;
         String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            Http.discardBody(request, response);
             Http.json(response, 415, Answers.error(format, 415, "invalid_request_error", "unsupported_media_type",
                     "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'")));
             return;
@@ -106,6 +107,7 @@ public final class ModelCalls {
         try {
             body = Http.readBody(request, config.maxBodyBytes());
         } catch (Http.TooLarge e) {
+            Http.discardBody(request, response);
             Http.json(response, 413, Answers.error(format, 413, "invalid_request_error", "request_too_large",
                     "request body is larger than the gateway's limit of " + config.maxBodyBytes() + " bytes"));
             return;
