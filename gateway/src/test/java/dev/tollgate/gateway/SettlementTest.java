@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -198,6 +199,23 @@ class SettlementTest {
             long used = f.used("metered-2", "metered", "daily-tokens");
             // settled at what reached the gateway: at least what the client read, at most what the mock sent
             assertThat(used).isBetween(input + received, input + report.streamedTokens());
+        }
+    }
+
+    @Test
+    void aClientThatLeavesBeforeAPlainAnswerIsSettledAtTheUsageTheProviderReports() throws Exception {
+        try (GatewayFixture f = GatewayFixture.start()) {
+            CountDownLatch release = new CountDownLatch(1);
+            f.mock.nextFault(new MockUpstream.Fault.Held(release)); // the provider answers when the test says so
+            try (Socket s = rawRequest(f, "tg-test-metered-3", CHAT)) {
+                GatewayFixture.await("the call to reach the provider", () -> f.mock.requests() == 1);
+            }
+            release.countDown(); // the client has gone; the provider answers (and bills) anyway
+            GatewayFixture.await("the gateway to settle the abandoned call", () -> f.gateway.callsInFlight() == 0);
+            Charge reported = charge(f.mock.reports().get(0));
+            assertThat(f.used("metered-3", "metered", "daily-requests")).isEqualTo(1);
+            assertThat(f.used("metered-3", "metered", "daily-tokens")).isEqualTo(reported.tokens());
+            assertThat(f.used("metered-3", "metered", "monthly-spend")).isEqualTo(reported.micros());
         }
     }
 }
