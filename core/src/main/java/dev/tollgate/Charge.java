@@ -29,9 +29,11 @@ public record Charge(long requests, long tokens, long micros) {
         check(micros, "micro-USD");
     }
 
+    private static final Charge ONE_REQUEST = new Charge(1, 0, 0);
+
     /** One request and nothing else. */
     public static Charge request() {
-        return new Charge(1, 0, 0);
+        return ONE_REQUEST;
     }
 
     /** {@code n} requests. */

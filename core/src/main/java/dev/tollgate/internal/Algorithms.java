@@ -64,6 +64,42 @@ public final class Algorithms {
         };
     }
 
+    /**
+     * True if the rule allows a charge of {@code amount} at {@code now}, reading the state only: the decision
+     * alone, for stores that work out the numbers ({@link #evaluate}) later, from a copy of this state. Not for
+     * concurrency rules, whose state is not a slice of longs.
+     */
+    public static boolean allows(Limit limit, long[] s, int o, long now, long amount) {
+        return switch (limit.algorithm()) {
+            case TOKEN_BUCKET -> withinTolerance(limit, nextWhole(limit, s, o, now, amount) - now,
+                    nextFraction(limit, s, o, now, amount));
+            case FIXED_WINDOW, CALENDAR_QUOTA ->
+                    windowUsed(s, o, limit.windowEnd(limit.windowStart(now))) + amount <= limit.limit();
+            case SLIDING_WINDOW -> slidingEstimate(limit, s, o, now) + amount <= limit.limit();
+            case CONCURRENCY -> throw new IllegalArgumentException("concurrency rules are decided with their leases");
+        };
+    }
+
+    private static long windowUsed(long[] s, int o, long end) {
+        return s[o] == end ? s[o + 1] : 0;
+    }
+
+    private static long slidingCurrent(long[] s, int o, long start) {
+        return s[o] == start ? s[o + 1] : 0;
+    }
+
+    private static long slidingPrevious(long[] s, int o, long start, long window) {
+        return s[o] == start ? s[o + 2] : s[o] == start - window ? s[o + 1] : 0;
+    }
+
+    // ceil(previous * w / 1000) + current, w the previous window's remaining weight in thousandths, rounded up.
+    private static long slidingEstimate(Limit limit, long[] s, int o, long now) {
+        long window = limit.windowMicros();
+        long start = Math.floorDiv(now, window) * window;
+        long weight = Arith.ceilDiv(window - (now - start), limit.windowMillis());
+        return Arith.ceilDiv(slidingPrevious(s, o, start, window) * weight, 1_000) + slidingCurrent(s, o, start);
+    }
+
     /** Charges {@code amount} at {@code now}; call only after {@link #evaluate} allowed it in the same critical section. */
     public static void charge(Limit limit, long[] s, int o, LeaseTable leases, long now, long amount, long leaseId) {
         switch (limit.algorithm()) {
@@ -159,12 +195,8 @@ public final class Algorithms {
         boolean full = bucketFull(s, o, now);
         long whole = full ? now : s[o];
         long fraction = full ? 0 : s[o + 1];
-        long nextWhole = Arith.addSat(whole, limit.costWhole(amount));
-        long nextFraction = fraction + limit.costFraction(amount);
-        if (nextFraction >= limit.refillAmount()) {
-            nextFraction -= limit.refillAmount();
-            nextWhole = Arith.addSat(nextWhole, 1);
-        }
+        long nextWhole = nextWhole(limit, s, o, now, amount);
+        long nextFraction = nextFraction(limit, s, o, now, amount);
         boolean allowed = withinTolerance(limit, nextWhole - now, nextFraction);
         if (allowed) {
             long remaining = Math.max(0, capacity - limit.unitsUsed(nextWhole - now, nextFraction));
@@ -182,19 +214,28 @@ public final class Algorithms {
     }
 
     private static void addToBucket(Limit limit, long[] s, int o, long now, long amount) {
-        boolean full = bucketFull(s, o, now);
-        long whole = Arith.addSat(full ? now : s[o], limit.costWhole(amount));
-        long fraction = (full ? 0 : s[o + 1]) + limit.costFraction(amount);
-        if (fraction >= limit.refillAmount()) {
-            fraction -= limit.refillAmount();
-            whole = Arith.addSat(whole, 1);
-        }
+        long whole = nextWhole(limit, s, o, now, amount);
+        long fraction = nextFraction(limit, s, o, now, amount);
         if (whole - now >= MAX_DEBT_MICROS) {
             whole = now + MAX_DEBT_MICROS;
             fraction = 0;
         }
         s[o] = whole;
         s[o + 1] = fraction;
+    }
+
+    // The bucket's arrival time once `amount` is added, whole microseconds and fraction apart. Every bucket decision
+    // and charge goes through these two, so they cannot disagree on the carry.
+    private static long nextWhole(Limit limit, long[] s, int o, long now, long amount) {
+        boolean full = bucketFull(s, o, now);
+        long whole = Arith.addSat(full ? now : s[o], limit.costWhole(amount));
+        long fraction = (full ? 0 : s[o + 1]) + limit.costFraction(amount);
+        return fraction >= limit.refillAmount() ? Arith.addSat(whole, 1) : whole;
+    }
+
+    private static long nextFraction(Limit limit, long[] s, int o, long now, long amount) {
+        long fraction = (bucketFull(s, o, now) ? 0 : s[o + 1]) + limit.costFraction(amount);
+        return fraction >= limit.refillAmount() ? fraction - limit.refillAmount() : fraction;
     }
 
     // (whole + fraction/refill) <= (toleranceWhole + toleranceFraction/refill), compared without products.
@@ -212,7 +253,7 @@ public final class Algorithms {
 
     private static boolean evaluateWindow(Limit limit, long[] s, int o, long now, long amount, Outcome out, int i) {
         long end = limit.windowEnd(limit.windowStart(now));
-        long used = s[o] == end ? s[o + 1] : 0;
+        long used = windowUsed(s, o, end);
         boolean allowed = used + amount <= limit.limit();
         long after = allowed ? used + amount : used;
         long retry = allowed ? 0 : amount > limit.limit() ? Outcome.NEVER : end - now;
@@ -224,20 +265,9 @@ public final class Algorithms {
     private static boolean evaluateSliding(Limit limit, long[] s, int o, long now, long amount, Outcome out, int i) {
         long window = limit.windowMicros();
         long start = Math.floorDiv(now, window) * window;
-        long current;
-        long previous;
-        if (s[o] == start) {
-            current = s[o + 1];
-            previous = s[o + 2];
-        } else if (s[o] == start - window) {
-            current = 0;
-            previous = s[o + 1];
-        } else {
-            current = 0;
-            previous = 0;
-        }
-        long weight = Arith.ceilDiv(window - (now - start), limit.windowMillis());
-        long estimate = Arith.ceilDiv(previous * weight, 1_000) + current;
+        long current = slidingCurrent(s, o, start);
+        long previous = slidingPrevious(s, o, start, window);
+        long estimate = slidingEstimate(limit, s, o, now);
         long max = limit.limit();
         boolean allowed = estimate + amount <= max;
         long currentAfter = allowed ? current + amount : current;

@@ -29,7 +29,8 @@ final class DefaultReservation implements Reservation {
     private static final AtomicIntegerFieldUpdater<DefaultReservation> STATE =
             AtomicIntegerFieldUpdater.newUpdater(DefaultReservation.class, "state");
 
-    private volatile int state = OPEN;
+    // OPEN is 0, the default: an explicit initial write to a volatile field would cost a fence on every reserve.
+    private volatile int state;
     private volatile Decision decision;
 
     DefaultReservation(Store store, Charge estimate, List<Operation> ops, int[] planOrder, Outcome outcome, long id) {

@@ -1,8 +1,10 @@
 package dev.tollgate.store;
 
+import dev.tollgate.internal.Algorithms;
 import dev.tollgate.internal.Arith;
 import dev.tollgate.internal.CalendarPeriods;
 import dev.tollgate.policy.Algorithm;
+import dev.tollgate.policy.Mode;
 import dev.tollgate.policy.Rule;
 import dev.tollgate.policy.Scope;
 
@@ -22,6 +24,14 @@ public final class Limit {
     private final long toleranceFraction;
     private final long windowMicros;
     private final long leaseMicros;
+    // Token bucket: what one unit costs, the usual charge of a request-metered rule, kept so that the hot path
+    // does no division.
+    private final long unitCostWhole;
+    private final long unitCostFraction;
+    private final Algorithm algorithm;
+    private final Scope scope;
+    private final boolean live;
+    private final int stateSize;
     private final Slot slot;
     // Calendar quotas: the last period seen, {start, end}. Zone arithmetic is slow, and almost every call
     // falls in the same period as the one before. Replaced whole, so readers see a consistent pair.
@@ -33,15 +43,31 @@ public final class Limit {
         Algorithm algorithm = rule.algorithm();
         this.intervalMicros = algorithm == Algorithm.TOKEN_BUCKET ? micros(rule.refillInterval()) : 0;
         this.refillAmount = rule.refillAmount();
-        this.toleranceWhole = algorithm == Algorithm.TOKEN_BUCKET ? costWhole(limit) : 0;
-        this.toleranceFraction = algorithm == Algorithm.TOKEN_BUCKET ? costFraction(limit) : 0;
+        this.toleranceWhole = algorithm == Algorithm.TOKEN_BUCKET ? computeCostWhole(limit) : 0;
+        this.toleranceFraction = algorithm == Algorithm.TOKEN_BUCKET ? computeCostFraction(limit) : 0;
         this.windowMicros = rule.window() != null ? micros(rule.window()) : 0;
         this.leaseMicros = rule.lease() != null ? micros(rule.lease()) : 0;
+        this.unitCostWhole = algorithm == Algorithm.TOKEN_BUCKET ? computeCostWhole(1) : 0;
+        this.unitCostFraction = algorithm == Algorithm.TOKEN_BUCKET ? computeCostFraction(1) : 0;
+        this.algorithm = algorithm;
+        this.scope = rule.scope();
+        this.live = rule.mode() == Mode.LIVE;
+        this.stateSize = Algorithms.stateSize(algorithm);
         this.slot = Slot.of(this);
     }
 
     Slot slot() {
         return slot;
+    }
+
+    /** How many longs of state the rule keeps in a memory-store cell. */
+    int stateSize() {
+        return stateSize;
+    }
+
+    /** True if the rule denies calls (LIVE), false if it only reports what it would deny (DRY_RUN). */
+    public boolean live() {
+        return live;
     }
 
     /**
@@ -70,12 +96,12 @@ public final class Limit {
 
     /** The rule's algorithm. */
     public Algorithm algorithm() {
-        return rule.algorithm();
+        return algorithm;
     }
 
     /** The rule's scope. */
     public Scope scope() {
-        return rule.scope();
+        return scope;
     }
 
     /** The capacity or limit. */
@@ -99,12 +125,20 @@ public final class Limit {
      * Saturates at {@link Arith#INFINITE} for amounts no bucket could ever hold.
      */
     public long costWhole(long amount) {
+        return amount == 1 ? unitCostWhole : computeCostWhole(amount);
+    }
+
+    private long computeCostWhole(long amount) {
         return Arith.mulDivFloor(amount, intervalMicros, refillAmount);
     }
 
     /** Token bucket: the rest of {@link #costWhole}, {@code (amount * interval) mod refill}, in 1/refill µs. */
     public long costFraction(long amount) {
-        return costWhole(amount) >= Arith.INFINITE ? 0 : Arith.mulMod(amount, intervalMicros, refillAmount);
+        return amount == 1 ? unitCostFraction : computeCostFraction(amount);
+    }
+
+    private long computeCostFraction(long amount) {
+        return computeCostWhole(amount) >= Arith.INFINITE ? 0 : Arith.mulMod(amount, intervalMicros, refillAmount);
     }
 
     /** Token bucket: the whole microseconds the capacity takes to refill; how far ahead of now the bucket may run. */
@@ -145,7 +179,7 @@ public final class Limit {
 
     /** Fixed/sliding windows and calendar quotas: the start of the window or period that holds {@code nowMicros}. */
     public long windowStart(long nowMicros) {
-        if (rule.algorithm() == Algorithm.CALENDAR_QUOTA) {
+        if (algorithm == Algorithm.CALENDAR_QUOTA) {
             long[] period = lastPeriod;
             if (nowMicros >= period[0] && nowMicros < period[1]) {
                 return period[0];
@@ -159,7 +193,7 @@ public final class Limit {
 
     /** Fixed/sliding windows and calendar quotas: the end of the window or period that starts at {@code startMicros}. */
     public long windowEnd(long startMicros) {
-        if (rule.algorithm() == Algorithm.CALENDAR_QUOTA) {
+        if (algorithm == Algorithm.CALENDAR_QUOTA) {
             long[] period = lastPeriod;
             if (period[0] == startMicros) {
                 return period[1];

@@ -2,7 +2,7 @@ package dev.tollgate.store;
 
 import dev.tollgate.internal.Algorithms;
 import dev.tollgate.internal.CalendarPeriods;
-import dev.tollgate.policy.Mode;
+import dev.tollgate.policy.Algorithm;
 import dev.tollgate.policy.Scope;
 import java.time.Clock;
 import java.util.Iterator;
@@ -16,26 +16,35 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A store in this process's memory, on an injectable clock.
  *
  * <p>Each scope entity (a user, a team, ...) has one cell holding the state of all its rules, guarded by the
- * cell's monitor. A decision locks its cells in scope order (user first, global last), so decisions never
- * deadlock and each is atomic: all its rules are charged, or none.
+ * cell's sequence lock. A decision on one cell reads it without locking and locks it only to charge, if nothing
+ * changed meanwhile; a decision on several cells locks them in scope order (user first, global last), so decisions
+ * never deadlock. Each is atomic: all its rules are charged, or none.
  *
  * <p>Memory stays bounded: a cell that is back to full (every bucket refilled, every window over, no lease held)
- * is dropped. Calls sweep a few cells now and then on the caller's thread; {@link #cleanUp()} sweeps them all.
+ * is dropped. Every 32nd new cell sweeps a few old ones on the caller's thread, so the map grows only while
+ * its cells are in use; {@link #cleanUp()} sweeps them all.
  */
 public final class MemoryStore implements Store {
 
-    private static final int SWEEP_ONE_IN = 256;
+    // Memory stays bounded if every new cell pays for a look at a couple of old ones: each 32nd new cell sweeps
+    // up to 64. A store whose users are all known never sweeps, and so never pays for it.
+    private static final int SWEEP_ONE_IN_NEW = 32;
     private static final int SWEEP_BATCH = 64;
 
     private final Clock clock;
+    // The system clock is read as System.currentTimeMillis(), which the JIT makes a plain call, instead of
+    // Clock.instant(), which costs a native call and an Instant: about a third of a decision. Decisions are then
+    // made to the millisecond, as Bucket4j's default clock makes them.
+    private final boolean systemClock;
     private final ConcurrentHashMap<String, Cell>[] cellsByScope;
     private final Iterator<Map.Entry<String, Cell>>[] sweepCursors;
     private final AtomicBoolean sweeping = new AtomicBoolean();
-    private int calls;
+    private int newCells;
 
     @SuppressWarnings("unchecked")
-    private MemoryStore(Clock clock) {
+    private MemoryStore(Clock clock, boolean systemClock) {
         this.clock = clock;
+        this.systemClock = systemClock;
         int scopes = Scope.values().length;
         this.cellsByScope = new ConcurrentHashMap[scopes];
         this.sweepCursors = new Iterator[scopes];
@@ -46,31 +55,45 @@ public final class MemoryStore implements Store {
 
     /** A memory store on the system UTC clock. */
     public static MemoryStore create() {
-        return new MemoryStore(Clock.systemUTC());
+        return new MemoryStore(Clock.systemUTC(), true);
     }
 
     /** A memory store on this clock; tests pass a clock they can move. */
     public static MemoryStore withClock(Clock clock) {
-        return new MemoryStore(Objects.requireNonNull(clock, "clock"));
+        return new MemoryStore(Objects.requireNonNull(clock, "clock"), false);
     }
 
     @Override
     public Outcome apply(Batch batch) {
         List<Operation> ops = batch.operations();
-        Outcome outcome;
-        if (ops.isEmpty()) {
-            outcome = new Outcome(now(), 0);
+        int size = ops.size();
+        // The clock is read before any lock, so the lock is held for the decision alone; cells keep time from going
+        // back (Cell.lastMicros).
+        long clockNow = now();
+        if (size == 0) {
+            Outcome outcome = new Outcome(clockNow, 0);
             outcome.committed(batch.commit());
             return outcome;
         }
+        int stateSize = deferredStateSize(ops);
+        Outcome outcome;
         // Operations come sorted by scope, so one scope at both ends means one cell: the usual, user-only plan.
-        boolean oneScope = ops.get(0).limit().scope() == ops.get(ops.size() - 1).limit().scope();
-        Cell[] cells = new Cell[oneScope ? 1 : countScopes(ops)];
+        Operation first = ops.get(0);
+        if (first.limit().scope() == ops.get(size - 1).limit().scope()) {
+            do {
+                Cell cell = cellFor(first.limit().scope(), first.entity(), ops, 0, size);
+                outcome = stateSize >= 0 ? applyOptimistically(cell, batch, clockNow, stateSize) : null;
+                if (outcome == null) {
+                    outcome = applyLocked(cell, null, batch, clockNow, stateSize);
+                }
+            } while (outcome == null);
+            return outcome;
+        }
+        Cell[] cells = new Cell[countScopes(ops)];
         do {
             fetchCells(ops, cells);
-            outcome = lockedApply(cells, 0, batch);
+            outcome = applyLocked(null, cells, batch, clockNow, stateSize);
         } while (outcome == null);
-        maybeSweep();
         return outcome;
     }
 
@@ -83,10 +106,10 @@ public final class MemoryStore implements Store {
         Cell[] cells = new Cell[countScopesOf(corrections)];
         do {
             fetchCellsFor(corrections, cells);
-        } while (!lockedAdjust(cells, 0, adjustment));
+        } while (!lockedAdjust(cells, adjustment));
     }
 
-    /** Drops every cell whose rules are all back to full. */
+    /** Drops every cell whose rules are all back to full (passing by any that a decision holds at that moment). */
     public void cleanUp() {
         long now = now();
         for (ConcurrentHashMap<String, Cell> cells : cellsByScope) {
@@ -113,28 +136,171 @@ public final class MemoryStore implements Store {
     }
 
     private long now() {
-        return CalendarPeriods.toMicros(clock.instant());
+        return systemClock ? System.currentTimeMillis() * 1_000 : CalendarPeriods.toMicros(clock.instant());
     }
 
-    // Locks cells[k..] in order, then decides; null if a cell was retired under us and the caller must refetch.
-    private Outcome lockedApply(Cell[] cells, int k, Batch batch) {
-        Cell cell = cells[k];
-        synchronized (cell) {
-            if (cell.retired) {
+    // The longs of state a deferred outcome copies, or -1 if the batch must be decided eagerly: concurrency rules
+    // keep leases, not longs, and an outcome holds at most 64 allowed bits.
+    private static int deferredStateSize(List<Operation> ops) {
+        int size = ops.size();
+        if (size > Outcome.MAX_DEFERRED) {
+            return -1;
+        }
+        int stateSize = 0;
+        for (int i = 0; i < size; i++) {
+            Limit limit = ops.get(i).limit();
+            if (limit.algorithm() == Algorithm.CONCURRENCY) {
+                return -1;
+            }
+            stateSize += limit.stateSize();
+        }
+        return stateSize;
+    }
+
+    // Decides on one cell without locking it; locks only to charge, and only if no writer came in between. Null
+    // when the caller must decide under the lock: a writer was there, the cell needs a new slot, or was retired.
+    private static Outcome applyOptimistically(Cell cell, Batch batch, long clockNow, int stateSize) {
+        long version = cell.tryOptimisticRead();
+        if (version == Cell.LOCKED) {
+            return null;
+        }
+        // Everything read here may be torn by a writer; it is used only if the version shows none came, and it is
+        // bounds-checked so that a torn read cannot throw.
+        Layout layout = cell.layout;
+        long[] state = cell.state;
+        boolean retired = cell.retired;
+        long now = Math.max(clockNow, cell.lastMicros);
+        List<Operation> ops = batch.operations();
+        int size = ops.size();
+        long[] seen = new long[stateSize];
+        long allowedBits = 0;
+        boolean liveDenied = false;
+        for (int i = 0, at = 0; i < size; i++) {
+            Operation op = ops.get(i);
+            Limit limit = op.limit();
+            int slot = layout.indexOf(limit.slot(), i);
+            if (slot < 0 || slot >= layout.offsets.length) {
                 return null;
             }
-            if (k + 1 < cells.length) {
-                return lockedApply(cells, k + 1, batch);
+            int offset = layout.offsets[slot];
+            if (offset + limit.stateSize() > state.length) {
+                return null;
             }
-            return decide(cells, batch);
+            System.arraycopy(state, offset, seen, at, limit.stateSize());
+            at += limit.stateSize();
+            if (Algorithms.allows(limit, state, offset, now, op.amount())) {
+                allowedBits |= 1L << i;
+            } else if (limit.live()) {
+                liveDenied = true;
+            }
+        }
+        if (!cell.validate(version) || retired) {
+            return null;
+        }
+        boolean charge = batch.commit() && !liveDenied;
+        Outcome outcome = Outcome.deferred(now, ops, seen, allowedBits, charge);
+        if (!charge) {
+            return outcome;
+        }
+        if (!cell.tryUpgrade(version)) {
+            return null;
+        }
+        try {
+            chargeAllowed(cell, null, batch, now, outcome);
+        } finally {
+            cell.unlock();
+        }
+        return outcome;
+    }
+
+    // Locks `only`, or every cell of `cells` in order, then decides; null if a cell was retired under us and the
+    // caller must fetch the cells again.
+    private Outcome applyLocked(Cell only, Cell[] cells, Batch batch, long clockNow, int stateSize) {
+        int locked = only != null ? lockAll(only) : lockAll(cells);
+        if (locked < 0) {
+            return null;
+        }
+        try {
+            long now = clockNow;
+            for (int c = 0; c < locked; c++) {
+                now = Math.max(now, (only != null ? only : cells[c]).lastMicros);
+            }
+            return stateSize >= 0 ? decideDeferred(only, cells, batch, now, stateSize)
+                    : decideEagerly(only, cells, batch, now);
+        } finally {
+            unlockAll(only, cells, locked);
         }
     }
 
-    private Outcome decide(Cell[] cells, Batch batch) {
+    // Locks the cells in order: how many, or -1 (and none held) if one was retired.
+    private static int lockAll(Cell only) {
+        only.lock();
+        if (only.retired) {
+            only.unlock();
+            return -1;
+        }
+        return 1;
+    }
+
+    private static int lockAll(Cell[] cells) {
+        for (int c = 0; c < cells.length; c++) {
+            cells[c].lock();
+            if (cells[c].retired) {
+                unlockAll(null, cells, c + 1);
+                return -1;
+            }
+        }
+        return cells.length;
+    }
+
+    private static void unlockAll(Cell only, Cell[] cells, int count) {
+        if (only != null) {
+            only.unlock();
+            return;
+        }
+        for (int c = count - 1; c >= 0; c--) {
+            cells[c].unlock();
+        }
+    }
+
+    // Decides only whether each rule allows the call, keeping a copy of the state it saw so that the outcome can
+    // work out the numbers if they are read.
+    private static Outcome decideDeferred(Cell only, Cell[] cells, Batch batch, long now, int stateSize) {
         List<Operation> ops = batch.operations();
         int size = ops.size();
-        // Time is read under every lock, so each cell sees its decisions in time order.
-        long now = now();
+        long[] seen = new long[stateSize];
+        long allowedBits = 0;
+        boolean liveDenied = false;
+        int c = -1;
+        Scope scope = null;
+        for (int i = 0, at = 0; i < size; i++) {
+            Operation op = ops.get(i);
+            Limit limit = op.limit();
+            if (limit.scope() != scope) {
+                scope = limit.scope();
+                c++;
+            }
+            Cell cell = only != null ? only : cells[c];
+            int offset = cell.offset(cell.slotOf(limit.slot()));
+            System.arraycopy(cell.state, offset, seen, at, limit.stateSize());
+            at += limit.stateSize();
+            if (Algorithms.allows(limit, cell.state, offset, now, op.amount())) {
+                allowedBits |= 1L << i;
+            } else if (limit.live()) {
+                liveDenied = true;
+            }
+        }
+        boolean charge = batch.commit() && !liveDenied;
+        Outcome outcome = Outcome.deferred(now, ops, seen, allowedBits, charge);
+        if (charge) {
+            chargeAllowed(only, cells, batch, now, outcome);
+        }
+        return outcome;
+    }
+
+    private static Outcome decideEagerly(Cell only, Cell[] cells, Batch batch, long now) {
+        List<Operation> ops = batch.operations();
+        int size = ops.size();
         Outcome outcome = new Outcome(now, size);
         boolean liveDenied = false;
         int c = -1;
@@ -146,47 +312,53 @@ public final class MemoryStore implements Store {
                 scope = limit.scope();
                 c++;
             }
-            Cell cell = cells[c];
+            Cell cell = only != null ? only : cells[c];
             int slot = cell.slotOf(limit.slot());
             boolean allowed = Algorithms.evaluate(limit, cell.state, cell.offset(slot), cell.leases(slot), now,
                     op.amount(), outcome, i);
-            if (!allowed && limit.rule().mode() == Mode.LIVE) {
+            if (!allowed && limit.live()) {
                 liveDenied = true;
             }
         }
-        if (!batch.commit() || liveDenied) {
-            return outcome;
+        if (batch.commit() && !liveDenied) {
+            chargeAllowed(only, cells, batch, now, outcome);
+            outcome.committed(true);
         }
-        c = -1;
-        scope = null;
-        for (int i = 0; i < size; i++) {
+        return outcome;
+    }
+
+    private static void chargeAllowed(Cell only, Cell[] cells, Batch batch, long now, Outcome outcome) {
+        List<Operation> ops = batch.operations();
+        int c = -1;
+        Scope scope = null;
+        for (int i = 0, size = ops.size(); i < size; i++) {
             Operation op = ops.get(i);
             Limit limit = op.limit();
             if (limit.scope() != scope) {
                 scope = limit.scope();
                 c++;
             }
+            Cell cell = only != null ? only : cells[c];
+            cell.lastMicros = now;
             if (outcome.allowed(i)) {
-                Cell cell = cells[c];
                 int slot = cell.slotOf(limit.slot());
                 Algorithms.charge(limit, cell.state, cell.offset(slot), cell.leases(slot), now, op.amount(),
                         batch.reservationId());
             }
         }
-        outcome.committed(true);
-        return outcome;
     }
 
-    private boolean lockedAdjust(Cell[] cells, int k, Adjustment adjustment) {
-        Cell cell = cells[k];
-        synchronized (cell) {
-            if (cell.retired) {
-                return false;
+    private boolean lockedAdjust(Cell[] cells, Adjustment adjustment) {
+        long clockNow = now();
+        int locked = lockAll(cells);
+        if (locked < 0) {
+            return false;
+        }
+        try {
+            long now = clockNow;
+            for (Cell cell : cells) {
+                now = Math.max(now, cell.lastMicros);
             }
-            if (k + 1 < cells.length) {
-                return lockedAdjust(cells, k + 1, adjustment);
-            }
-            long now = now();
             int c = -1;
             Scope scope = null;
             for (Correction correction : adjustment.corrections()) {
@@ -196,12 +368,15 @@ public final class MemoryStore implements Store {
                     c++;
                 }
                 Cell target = cells[c];
+                target.lastMicros = now;
                 int slot = target.slotOf(limit.slot());
                 Algorithms.correct(limit, target.state, target.offset(slot), target.leases(slot), now,
                         adjustment.reservedAtMicros(), correction.estimated(), correction.actual(),
                         adjustment.reservationId());
             }
             return true;
+        } finally {
+            unlockAll(null, cells, locked);
         }
     }
 
@@ -239,15 +414,7 @@ public final class MemoryStore implements Store {
             while (to < n && ops.get(to).limit().scope() == scope) {
                 to++;
             }
-            int start = from;
-            int end = to;
-            cells[c] = cellFor(scope, ops.get(from).entity(), () -> {
-                Slot[] slots = new Slot[end - start];
-                for (int i = start; i < end; i++) {
-                    slots[i - start] = ops.get(i).limit().slot();
-                }
-                return Layout.of(slots);
-            });
+            cells[c] = cellFor(scope, ops.get(from).entity(), ops, from, to);
             from = to;
         }
     }
@@ -259,25 +426,42 @@ public final class MemoryStore implements Store {
             Scope s = correction.limit().scope();
             if (s != scope) {
                 scope = s;
-                Slot first = correction.limit().slot();
-                cells[++c] = cellFor(s, correction.entity(), () -> Layout.of(new Slot[] {first}));
+                cells[++c] = cellFor(s, correction.entity(), correction.limit().slot());
             }
         }
     }
 
-    // A new entity's cell is laid out for the rules that create it, so it never needs extending.
-    private Cell cellFor(Scope scope, String entity, java.util.function.Supplier<Layout> layout) {
-        ConcurrentHashMap<String, Cell> cells = cellsByScope[scope.ordinal()];
-        Cell cell = cells.get(entity);
+    // A new entity's cell is laid out for the rules that create it (ops[from..to)), so it never needs extending.
+    private Cell cellFor(Scope scope, String entity, List<Operation> ops, int from, int to) {
+        Cell cell = cellsByScope[scope.ordinal()].get(entity);
         if (cell != null) {
             return cell;
         }
-        return cells.computeIfAbsent(entity, e -> new Cell(layout.get()));
+        Slot[] slots = new Slot[to - from];
+        for (int i = from; i < to; i++) {
+            slots[i - from] = ops.get(i).limit().slot();
+        }
+        return newCell(scope, entity, Layout.of(slots));
+    }
+
+    private Cell cellFor(Scope scope, String entity, Slot slot) {
+        Cell cell = cellsByScope[scope.ordinal()].get(entity);
+        return cell != null ? cell : newCell(scope, entity, Layout.of(new Slot[] {slot}));
+    }
+
+    private Cell newCell(Scope scope, String entity, Layout layout) {
+        Cell created = new Cell(layout);
+        Cell raced = cellsByScope[scope.ordinal()].putIfAbsent(entity, created);
+        if (raced != null) {
+            return raced;
+        }
+        maybeSweep();
+        return created;
     }
 
     private void maybeSweep() {
         // A racy counter is enough: it only paces the sweeps.
-        if ((++calls & (SWEEP_ONE_IN - 1)) != 0 || !sweeping.compareAndSet(false, true)) {
+        if ((++newCells & (SWEEP_ONE_IN_NEW - 1)) != 0 || !sweeping.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -306,11 +490,17 @@ public final class MemoryStore implements Store {
     }
 
     private static void retireIfIdle(ConcurrentHashMap<String, Cell> cells, String entity, Cell cell, long now) {
-        synchronized (cell) {
-            if (!cell.retired && cell.isIdle(now)) {
+        // A cell someone is deciding on is in use: the sweep passes it by rather than wait.
+        if (!cell.tryLock()) {
+            return;
+        }
+        try {
+            if (!cell.retired && cell.isIdle(Math.max(now, cell.lastMicros))) {
                 cell.retired = true;
                 cells.remove(entity, cell);
             }
+        } finally {
+            cell.unlock();
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.tollgate.store;
 
+import dev.tollgate.internal.Algorithms;
+import java.util.List;
+
 /**
  * What a store decided for a {@link Batch}: the store's time, whether it charged, and for every operation (in
  * batch order) whether it allowed, what remains, when it is whole again and when the call would fit.
@@ -12,14 +15,65 @@ public final class Outcome {
     private static final int FIELDS = 6;
 
     private final long nowMicros;
+    // Filled in by the store as it decides; null for a deferred outcome, whose numbers are worked out when first read.
     private final long[] values;
     private boolean committed;
     private String fault;
+
+    // A deferred outcome: the operations, a copy of each one's state as the store saw it (their slices laid end to
+    // end), and which of them allowed the call. Most callers read only allowed(), so the memory store leaves
+    // remaining, reset and retry-after to whoever asks, from the copy, with the same Algorithms code.
+    private final List<Operation> deferredOps;
+    private final long[] deferredState;
+    private final long allowedBits;
+    private volatile long[] worked;
 
     /** An outcome for {@code size} operations, decided at {@code nowMicros}. Stores fill it in with {@link #set}. */
     public Outcome(long nowMicros, int size) {
         this.nowMicros = nowMicros;
         this.values = new long[size * FIELDS];
+        this.deferredOps = null;
+        this.deferredState = null;
+        this.allowedBits = 0;
+    }
+
+    private Outcome(long nowMicros, List<Operation> ops, long[] state, long allowedBits, boolean committed) {
+        this.nowMicros = nowMicros;
+        this.values = null;
+        this.deferredOps = ops;
+        this.deferredState = state;
+        this.allowedBits = allowedBits;
+        this.committed = committed;
+    }
+
+    /** Most operations a deferred outcome can hold: one bit each of a long. */
+    static final int MAX_DEFERRED = Long.SIZE;
+
+    /**
+     * An outcome whose numbers are worked out when first read, from {@code state}: each operation's state slice as
+     * it was when decided, end to end in operation order. No concurrency operations (their state is not longs).
+     */
+    static Outcome deferred(long nowMicros, List<Operation> ops, long[] state, long allowedBits, boolean committed) {
+        return new Outcome(nowMicros, ops, state, allowedBits, committed);
+    }
+
+    private long[] values() {
+        if (values != null) {
+            return values;
+        }
+        long[] v = worked;
+        if (v == null) {
+            // Deterministic, so two threads that race here work out the same numbers.
+            Outcome eager = new Outcome(nowMicros, deferredOps.size());
+            for (int i = 0, at = 0, n = deferredOps.size(); i < n; i++) {
+                Operation op = deferredOps.get(i);
+                Algorithms.evaluate(op.limit(), deferredState, at, null, nowMicros, op.amount(), eager, i);
+                at += op.limit().stateSize();
+            }
+            v = eager.values;
+            worked = v;
+        }
+        return v;
     }
 
     /**
@@ -70,7 +124,7 @@ public final class Outcome {
 
     /** How many operations. */
     public int size() {
-        return values.length / FIELDS;
+        return values != null ? values.length / FIELDS : deferredOps.size();
     }
 
     /** True if the batch was charged: it asked to commit and no live rule denied. */
@@ -80,31 +134,34 @@ public final class Outcome {
 
     /** True if operation {@code i} allows the call. */
     public boolean allowed(int i) {
+        if (values == null) {
+            return (allowedBits & (1L << i)) != 0;
+        }
         return values[i * FIELDS] == 1;
     }
 
     /** What remains on operation {@code i} once the call is charged (as it is, for an operation that denies). */
     public long remaining(int i) {
-        return values[i * FIELDS + 1];
+        return values()[i * FIELDS + 1];
     }
 
     /** When operation {@code i} is back to its full limit once the call is charged. */
     public long resetAtMicros(int i) {
-        return values[i * FIELDS + 2];
+        return values()[i * FIELDS + 2];
     }
 
     /** What remains on operation {@code i} if the decision charges nothing. */
     public long remainingUncharged(int i) {
-        return values[i * FIELDS + 4];
+        return values()[i * FIELDS + 4];
     }
 
     /** When operation {@code i} is back to its full limit if the decision charges nothing. */
     public long resetAtUnchargedMicros(int i) {
-        return values[i * FIELDS + 5];
+        return values()[i * FIELDS + 5];
     }
 
     /** How long until operation {@code i} would allow the call: 0 now, {@link #NEVER} never. */
     public long retryAfterMicros(int i) {
-        return values[i * FIELDS + 3];
+        return values()[i * FIELDS + 3];
     }
 }

@@ -130,4 +130,55 @@ class MemoryStoreConformanceTest extends StoreConformanceTest {
         assertThat(memory().size()).isEqualTo(1);
         assertThat(remaining(guard, alice, "daily-tokens")).isEqualTo(85);
     }
+
+    @Test
+    void oneOffUsersDoNotStayInTheHeapWithoutACleanUp() {
+        // Every user makes one call and never returns; a second later each bucket is full again. New users pay for
+        // sweeping old ones, so the store holds about the users of the last moment, not all of them.
+        Guard guard = guard(plan(Rule.tokenBucket("burst").capacity(5).refill(5, Duration.ofSeconds(1))));
+        int users = 100_000;
+        long most = 0;
+        for (int i = 0; i < users; i++) {
+            assertThat(guard.reserve(user("one-off-" + i), Charge.request()).allowed()).isTrue();
+            clock.advance(Duration.ofMillis(1));
+            most = Math.max(most, memory().size());
+        }
+        assertThat(most).as("cells held at most, of %d one-off users", users).isLessThan(5_000);
+    }
+
+    @Test
+    void aStoreOnTheSystemClockDecidesAtTheSystemTime() {
+        MemoryStore system = MemoryStore.create();
+        Guard guard = Guard.builder(dev.tollgate.policy.Policy.of(
+                plan(Rule.tokenBucket("burst").capacity(2).refill(2, Duration.ofHours(1))))).store(system).build();
+        long before = System.currentTimeMillis();
+        Reservation r = guard.reserve(user("alice"), Charge.request());
+        long after = System.currentTimeMillis();
+        assertThat(r.decision().decidedAt().toEpochMilli()).isBetween(before, after);
+        assertThat(r.decision().rule("burst").orElseThrow().remaining()).isEqualTo(1);
+        assertThat(guard.reserve(user("alice"), Charge.request()).allowed()).isTrue();
+        assertThat(guard.reserve(user("alice"), Charge.request()).allowed()).as("the third of two").isFalse();
+    }
+
+    @Test
+    void aDecisionReadOnAnotherThreadShowsTheNumbersOfItsOwnInstant() throws Exception {
+        // The memory store works out remaining and reset only when they are read; by then the state has moved on,
+        // so the numbers must come from what the decision saw, on whichever thread reads them.
+        Guard guard = guard(plan(Rule.tokenBucket("burst").capacity(5).refill(5, Duration.ofMinutes(1)),
+                Rule.quota("daily-tokens").meter(Meter.TOKENS).limit(100).per(Period.DAY)));
+        Subject alice = user("alice");
+        Reservation first = guard.reserve(alice, Charge.tokens(30).plusRequest());
+        for (int i = 0; i < 3; i++) {
+            guard.reserve(alice, Charge.tokens(10).plusRequest());
+        }
+        var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            var decision = pool.submit(first::decision).get();
+            assertThat(decision.rule("burst").orElseThrow().remaining()).isEqualTo(4);
+            assertThat(decision.rule("daily-tokens").orElseThrow().remaining()).isEqualTo(70);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(remaining(guard, alice, "daily-tokens")).isEqualTo(40);
+    }
 }

@@ -1211,6 +1211,47 @@ public abstract class StoreConformanceTest {
     }
 
     @Test
+    void hammeringAQuotaThatTwoPlansShareAdmitsExactlyItsLimit() throws Exception {
+        // One user switching plans call by call: each plan has its own burst, and both share the daily quota. The
+        // user's state gains the second plan's burst while other threads are deciding on it.
+        long limit = 1_000;
+        Plan first = plan(Rule.tokenBucket("burst").capacity(10_000).refill(10_000, Duration.ofHours(1)),
+                Rule.quota("daily-tokens").meter(Meter.TOKENS).limit(limit).per(Period.DAY));
+        Plan second = Plan.named("second")
+                .rule(Rule.tokenBucket("burst-tokens").meter(Meter.TOKENS).capacity(10_000)
+                        .refill(10_000, Duration.ofHours(1)))
+                .rule(Rule.quota("daily-tokens").meter(Meter.TOKENS).limit(limit).per(Period.DAY));
+        Guard guard = guard(first, second);
+        Subject onFirst = user("alice");
+        Subject onSecond = Subject.user(onFirst.userId(), "second");
+        long seed = Seeds.seed();
+        AtomicLong admitted = new AtomicLong();
+        AtomicLong callsOnFirst = new AtomicLong();
+        AtomicLong tokensOnSecond = new AtomicLong();
+
+        inParallel(threads(), t -> {
+            SplittableRandom random = new SplittableRandom(seed + t);
+            for (int call = 0; call < 20 * 1_000; call++) {
+                long size = 1 + random.nextInt(5);
+                boolean viaFirst = random.nextBoolean();
+                if (guard.reserve(viaFirst ? onFirst : onSecond, Charge.tokens(size).plusRequest()).allowed()) {
+                    admitted.addAndGet(size);
+                    (viaFirst ? callsOnFirst : tokensOnSecond).addAndGet(viaFirst ? 1 : size);
+                } else if (size == 1) {
+                    return null;
+                }
+            }
+            throw new AssertionError(NO_END + Seeds.describe(seed));
+        });
+
+        String why = Seeds.describe(seed);
+        assertThat(admitted.get()).as(why).isEqualTo(limit);
+        assertThat(remaining(guard, onFirst, "daily-tokens")).as(why).isZero();
+        assertThat(remaining(guard, onFirst, "burst")).as(why).isEqualTo(10_000 - callsOnFirst.get());
+        assertThat(remaining(guard, onSecond, "burst-tokens")).as(why).isEqualTo(10_000 - tokensOnSecond.get());
+    }
+
+    @Test
     void concurrencyLimitAdmitsExactlyItsLimitAtOnce() throws Exception {
         int limit = 8;
         Guard guard = guard(plan(Rule.concurrency("in-flight").limit(limit)));

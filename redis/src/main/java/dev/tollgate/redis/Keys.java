@@ -5,15 +5,17 @@ import dev.tollgate.policy.Scope;
 import dev.tollgate.store.Limit;
 
 /**
- * Redis key names. One key per (scope entity, rule state), named {@code prefix:{scope:entity}:stateName}, where
- * the state name is {@link Limit#stateName()} (rule name, algorithm, meter, and a sliding window's length):
+ * Redis key names. One hash per scope entity, named {@code prefix:{scope:entity}}, whose fields are the entity's
+ * rule states, named by {@link Limit#stateName()} (rule name, algorithm, meter, and a sliding window's length);
+ * a concurrency rule's lease table is a hash of its own, {@code prefix:{scope:entity}:stateName}:
  *
  * <pre>
- *   tg:{u:alice}:rpm:token-bucket:requests          token bucket      "tat"
- *   tg:{u:alice}:hourly:fixed-window:tokens         fixed window      "windowEnd:used"
- *   tg:{u:alice}:monthly:quota:usd                  calendar quota    "periodEnd:used"
- *   tg:{u:alice}:tpm:sliding-window:tokens:60000000 sliding window    "currentStart:current:previous"
- *   tg:{u:alice}:in-flight:concurrency:requests     concurrency       hash leaseId -> "expiry:weight"
+ *   tg:{u:alice}   rpm:token-bucket:requests            token bucket      "tat:fraction"
+ *                  hourly:fixed-window:tokens           fixed window      "windowEnd:used"
+ *                  monthly:quota:usd                    calendar quota    "periodEnd:used"
+ *                  tpm:sliding-window:tokens:60000000   sliding window    "currentStart:current:previous"
+ *                  x                                    the hash's expiry
+ *   tg:{u:alice}:in-flight:concurrency:requests         concurrency       hash leaseId -> "expiry:weight"
  * </pre>
  *
  * The braces are a Redis Cluster hash tag: every key of one entity hashes to one slot, so one script can
@@ -37,8 +39,8 @@ final class Keys {
         };
     }
 
-    /** The key prefix for an entity, up to and including its hash tag and the colon after it. */
-    static String entityPrefix(String prefix, Scope scope, String entity) {
+    /** The hash that holds an entity's rule states: the prefix, then the entity's hash tag. */
+    static String entityKey(String prefix, Scope scope, String entity) {
         StringBuilder b = new StringBuilder(prefix.length() + entity.length() + 8);
         b.append(prefix).append(":{").append(letter(scope)).append(':');
         for (int i = 0; i < entity.length(); i++) {
@@ -50,12 +52,20 @@ final class Keys {
                 default -> b.append(c);
             }
         }
-        return b.append("}:").toString();
+        return b.append('}').toString();
     }
 
-    /** The part of a key after the entity: the rule's state name, as the memory store keys its state. */
-    static String ruleSuffix(Limit limit) {
+    /**
+     * Where a rule's state lives in its entity's key: the field named by its state name, as the memory store keys
+     * its state; for a concurrency rule, the suffix of its own lease hash.
+     */
+    static String field(Limit limit) {
         return limit.stateName();
+    }
+
+    /** The key that holds a rule's state for an entity: the entity's hash, or a concurrency rule's lease hash. */
+    static String key(String entityKey, Limit limit, String field) {
+        return limit.algorithm() == Algorithm.CONCURRENCY ? entityKey + ':' + field : entityKey;
     }
 
     /** The algorithm's code in the scripts' argument lists. */

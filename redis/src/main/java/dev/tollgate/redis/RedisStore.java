@@ -6,6 +6,7 @@ import dev.tollgate.internal.LeaseTable;
 import dev.tollgate.policy.Algorithm;
 import dev.tollgate.policy.Mode;
 import dev.tollgate.policy.Rule;
+import dev.tollgate.redis.internal.ClientSettings;
 import dev.tollgate.store.Adjustment;
 import dev.tollgate.store.Batch;
 import dev.tollgate.store.Correction;
@@ -32,7 +33,6 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -79,11 +79,15 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RedisStore implements Store {
 
     private static final long MAX_DEBT = Algorithms.MAX_DEBT_MICROS;
-    // apply.lua reads algorithm, live, amount, limit and five parameters per operation.
-    private static final int APPLY_ARGS_PER_OP = 9;
+    // apply.lua reads field, algorithm, live, amount, limit and five parameters per operation; adjust.lua reads
+    // field, algorithm, diff and three parameters per correction.
+    private static final int APPLY_ARGS_PER_OP = 10;
+    private static final int ADJUST_ARGS_PER_OP = 6;
     private static final int CALENDAR_RETRIES = 3;
-    private static final String APPLY_LUA = resource("apply.lua");
-    private static final String ADJUST_LUA = resource("adjust.lua");
+    // Both scripts start with the prelude: time, number rules, the hash layout and its expiry, written once.
+    private static final String PRELUDE_LUA = resource("prelude.lua");
+    private static final String APPLY_LUA = PRELUDE_LUA + resource("apply.lua");
+    private static final String ADJUST_LUA = PRELUDE_LUA + resource("adjust.lua");
     private static final String APPLY_SHA = sha1(APPLY_LUA);
     private static final String ADJUST_SHA = sha1(ADJUST_LUA);
 
@@ -112,7 +116,7 @@ public final class RedisStore implements Store {
     private static final int MAX_TRACKED = 1_000_000;
     private final Set<Long> localReservations = ConcurrentHashMap.newKeySet();
     private final Set<Long> uncountedReservations = ConcurrentHashMap.newKeySet();
-    private final Map<Limit, String> suffixes = new ConcurrentHashMap<>();
+    private final Map<Limit, String> fields = new ConcurrentHashMap<>();
 
     // The last time the server reported, and when, by this JVM's nanoTime: a guess of server time for the
     // calendar periods Java hands the script. The script checks the guess; a wrong one costs a retry, never a
@@ -149,10 +153,8 @@ public final class RedisStore implements Store {
         this.localShare = b.localShare;
         this.local = b.failureMode == FailureMode.LOCAL_FALLBACK
                 ? MemoryStore.withClock(b.clock != null ? b.clock : Clock.systemUTC()) : null;
-        // Reconnect quickly: an outage should end for us within a second of Redis coming back.
-        this.resources = ClientResources.builder()
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS))
-                .build();
+        // Consolidated flushes (many callers pipeline on one connection) and quick reconnects.
+        this.resources = ClientSettings.resources();
         TimeoutOptions timeouts = TimeoutOptions.enabled(b.timeout);
         SocketOptions socket = SocketOptions.builder().connectTimeout(b.connectTimeout).keepAlive(true).build();
         List<RedisURI> uris = new ArrayList<>();
@@ -407,15 +409,17 @@ public final class RedisStore implements Store {
         String[] args = new String[4 + APPLY_ARGS_PER_OP * n];
         long guess = clock != null ? CalendarPeriods.toMicros(clock.instant()) : guessServerMicros();
         args[0] = clock != null ? Long.toString(guess) : "";
-        args[1] = commit ? "1" : "0";
+        args[1] = slackMillis;
         args[2] = Long.toString(reservationId);
-        args[3] = slackMillis;
+        args[3] = commit ? "1" : "0";
         for (int attempt = 0; ; attempt++) {
             for (int k = 0; k < n; k++) {
                 Operation op = ops.get(group[k]);
                 Limit limit = op.limit();
-                keys[k] = key(op.limit(), op.entity());
-                int b = 4 + APPLY_ARGS_PER_OP * k;
+                String field = field(limit);
+                keys[k] = Keys.key(Keys.entityKey(prefix, limit.scope(), op.entity()), limit, field);
+                int b = 5 + APPLY_ARGS_PER_OP * k;
+                args[b - 1] = field;
                 args[b] = Keys.code(limit.algorithm());
                 args[b + 6] = "0";
                 args[b + 7] = "0";
@@ -480,17 +484,19 @@ public final class RedisStore implements Store {
         }
         int n = live.size();
         String[] keys = new String[n];
-        String[] args = new String[3 + 5 * n];
+        String[] args = new String[3 + ADJUST_ARGS_PER_OP * n];
         long guess = clock != null ? CalendarPeriods.toMicros(clock.instant()) : guessServerMicros();
         args[0] = clock != null ? Long.toString(guess) : "";
-        args[1] = Long.toString(reservationId);
-        args[2] = slackMillis;
+        args[1] = slackMillis;
+        args[2] = Long.toString(reservationId);
         for (int attempt = 0; ; attempt++) {
             for (int k = 0; k < n; k++) {
                 Correction c = live.get(k);
                 Limit limit = c.limit();
-                keys[k] = key(limit, c.entity());
-                int b = 3 + 5 * k;
+                String field = field(limit);
+                keys[k] = Keys.key(Keys.entityKey(prefix, limit.scope(), c.entity()), limit, field);
+                int b = 4 + ADJUST_ARGS_PER_OP * k;
+                args[b - 1] = field;
                 args[b] = Keys.code(limit.algorithm());
                 long diff;
                 String p1 = "0";
@@ -701,9 +707,8 @@ public final class RedisStore implements Store {
 
     // ---- keys, slots and time ---------------------------------------------------------------------------------
 
-    private String key(Limit limit, String entity) {
-        String suffix = suffixes.computeIfAbsent(limit, Keys::ruleSuffix);
-        return Keys.entityPrefix(prefix, limit.scope(), entity) + suffix;
+    private String field(Limit limit) {
+        return fields.computeIfAbsent(limit, Keys::field);
     }
 
     // Indices of the operations, grouped by the Redis node's slot that holds them, in scope order of first
@@ -725,7 +730,7 @@ public final class RedisStore implements Store {
         int[] slots = new int[n];
         for (int i = 0; i < n; i++) {
             Operation op = ops.get(i);
-            slots[i] = SlotHash.getSlot(Keys.entityPrefix(prefix, op.limit().scope(), op.entity()));
+            slots[i] = SlotHash.getSlot(Keys.entityKey(prefix, op.limit().scope(), op.entity()));
         }
         boolean[] taken = new boolean[n];
         for (int i = 0; i < n; i++) {
@@ -759,7 +764,7 @@ public final class RedisStore implements Store {
         }
         Map<Integer, List<Correction>> bySlot = new java.util.LinkedHashMap<>();
         for (Correction c : corrections) {
-            int slot = SlotHash.getSlot(Keys.entityPrefix(prefix, c.limit().scope(), c.entity()));
+            int slot = SlotHash.getSlot(Keys.entityKey(prefix, c.limit().scope(), c.entity()));
             bySlot.computeIfAbsent(slot, s -> new ArrayList<>()).add(c);
         }
         groups.addAll(bySlot.values());

@@ -37,7 +37,7 @@ class ClusterFailoverTest {
         try (RedisServers cluster = RedisServers.cluster(3, 1);
              RedisStore store = RedisStore.cluster(cluster.uris()).keyPrefix(prefix).timeout(Duration.ofMillis(500))
                      .retryAfterFailure(Duration.ofMillis(100)).build()) {
-            String key = Keys.entityPrefix(prefix, Scope.USER, "fiona") + window.stateName();
+            String key = Keys.entityKey(prefix, Scope.USER, "fiona");
             for (RedisServers.Node n : cluster.nodes) {
                 RedisServers.await(Duration.ofSeconds(20), () -> "master".equals(n.info("replication", "role"))
                         || "up".equals(n.info("replication", "master_link_status")), "replica " + n.port + " in sync");

@@ -55,9 +55,9 @@ class CrossSlotTest {
         Limit global = Limit.of(Rule.fixedWindow("all-req").scope(Scope.GLOBAL).limit(500).window(Duration.ofDays(366)).build());
         String[] teams = {"red", "blue"};
         Set<Integer> slots = new HashSet<>();
-        slots.add(SlotHash.getSlot(Keys.entityPrefix(prefix, Scope.TEAM, "red")));
-        slots.add(SlotHash.getSlot(Keys.entityPrefix(prefix, Scope.TEAM, "blue")));
-        slots.add(SlotHash.getSlot(Keys.entityPrefix(prefix, Scope.GLOBAL, "*")));
+        slots.add(SlotHash.getSlot(Keys.entityKey(prefix, Scope.TEAM, "red")));
+        slots.add(SlotHash.getSlot(Keys.entityKey(prefix, Scope.TEAM, "blue")));
+        slots.add(SlotHash.getSlot(Keys.entityKey(prefix, Scope.GLOBAL, "*")));
         assertThat(slots).as("team and global keys on different slots").hasSize(3);
 
         int users = 32;
@@ -121,9 +121,9 @@ class CrossSlotTest {
     }
 
     private static long used(String prefix, Scope scope, String entity, Limit limit) {
-        String key = Keys.entityPrefix(prefix, scope, entity) + limit.stateName();
+        String key = Keys.entityKey(prefix, scope, entity);
         for (RedisServers.Node n : cluster.nodes) {
-            String v = n.command("GET " + key);
+            String v = n.command("HGET " + key + " " + limit.stateName());
             if (v != null && !v.startsWith("-MOVED") && !v.equals("$-1")) {
                 return Long.parseLong(v.substring(v.indexOf(':') + 1));
             }

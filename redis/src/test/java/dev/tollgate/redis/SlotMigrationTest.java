@@ -38,7 +38,7 @@ class SlotMigrationTest {
         try (RedisServers cluster = RedisServers.cluster(3);
              RedisStore store = RedisStore.cluster(cluster.uris()).keyPrefix(prefix).timeout(Duration.ofSeconds(2))
                      .retryAfterFailure(Duration.ofMillis(20)).build()) {
-            int slot = SlotHash.getSlot(Keys.entityPrefix(prefix, Scope.USER, "mover"));
+            int slot = SlotHash.getSlot(Keys.entityKey(prefix, Scope.USER, "mover"));
             RedisServers.Node source = owner(cluster, prefix + ":{u:mover}:probe");
             RedisServers.Node target = cluster.nodes.stream().filter(n -> n != source).findFirst().orElseThrow();
             String sourceId = source.command("CLUSTER MYID");
@@ -90,7 +90,7 @@ class SlotMigrationTest {
             pool.shutdown();
 
             assertThat(errors).isEmpty();
-            String used = target.command("GET " + prefix + ":{u:mover}:" + window.stateName());
+            String used = target.command("HGET " + prefix + ":{u:mover} " + window.stateName());
             assertThat(Long.parseLong(used.substring(used.indexOf(':') + 1))).as("state moved with the slot, " + degraded
                     + " calls decided by the failure mode").isEqualTo(admitted.get());
         }

@@ -4,6 +4,7 @@ import dev.tollgate.policy.Meter;
 import dev.tollgate.policy.Period;
 import dev.tollgate.policy.Rule;
 import dev.tollgate.redis.RedisStore;
+import dev.tollgate.redis.internal.ClientSettings;
 import dev.tollgate.store.Batch;
 import dev.tollgate.store.Limit;
 import dev.tollgate.store.Operation;
@@ -21,6 +22,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.event.command.CommandListener;
 import io.lettuce.core.event.command.CommandStartedEvent;
+import io.lettuce.core.resource.ClientResources;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -47,16 +49,20 @@ import org.HdrHistogram.Histogram;
  * decisions per second, p50/p99 latency, and Redis commands per decision (client round trips counted by a
  * Lettuce command listener or INFO commandstats, and every command the server ran, script-internal included,
  * from total_commands_processed). Ceilings: redis-benchmark running EVALSHA of a trivial script, and a raw
- * Lettuce EVALSHA of it on one shared connection, at the same concurrency.
+ * Lettuce EVALSHA of it on one shared connection, at the same concurrency, once with Lettuce's default client
+ * resources and once with the store's own ({@link ClientSettings}). Callers are virtual threads, as a server on a
+ * recent JDK would run them ({@code threads=platform} for one platform thread each).
  *
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * java -cp bench/target/benchmarks.jar dev.tollgate.bench.redis.RedisBench [seconds=5] [warmup=2] [callers=1,16,64]
+ *     [only=raw,raw-store,tollgate-1,tollgate-3,bucket4j] [keys=hot,spread] [threads=virtual|platform]
  * </pre>
  */
 public final class RedisBench {
 
     private static final int SPREAD = 100_000;
+    private static boolean virtual = true;
     private static final String TRIVIAL = "return 1";
     private static final java.util.concurrent.atomic.AtomicReference<Exception> FIRST_ERROR = new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -66,11 +72,12 @@ public final class RedisBench {
 
     private record Result(String name, String keys, int callers, long ops, long errors, long allowed, double seconds,
                           Histogram latency, double roundTrips, double serverCommands, double redisCpuMicros,
-                          double clientCpuMicros) {
+                          double scriptMicros, double clientCpuMicros) {
         String row() {
-            return String.format(Locale.ROOT, "| %-22s | %-6s | %3d | %,10.0f | %8.3f | %8.3f | %6.2f | %6.2f | %6.1f | %6.1f | %d |",
+            return String.format(Locale.ROOT, "| %-27s | %-6s | %3d | %,10.0f | %8.3f | %8.3f | %6.2f | %6.2f | %6.1f | %6.2f | %6.1f | %d |",
                     name, keys, callers, ops / seconds, latency.getValueAtPercentile(50) / 1e6,
-                    latency.getValueAtPercentile(99) / 1e6, roundTrips, serverCommands, redisCpuMicros, clientCpuMicros, errors);
+                    latency.getValueAtPercentile(99) / 1e6, roundTrips, serverCommands, redisCpuMicros, scriptMicros,
+                    clientCpuMicros, errors);
         }
     }
 
@@ -84,11 +91,14 @@ public final class RedisBench {
         int warmup = Integer.parseInt(opts.getOrDefault("warmup", "2"));
         int[] callers = java.util.Arrays.stream(opts.getOrDefault("callers", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
         String only = opts.getOrDefault("only", "");
+        List<String> keySets = List.of(opts.getOrDefault("keys", "hot,spread").split(","));
+        virtual = !opts.getOrDefault("threads", "virtual").equals("platform");
 
         System.out.println("date: " + Instant.now());
         System.out.println("machine: nproc=" + Runtime.getRuntime().availableProcessors() + ", " + cpuModel());
         System.out.println("jdk: " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         System.out.println("redis: " + exec("redis-server", "--version").trim());
+        System.out.println("callers: " + (virtual ? "virtual threads" : "platform threads"));
         System.out.println("load before: " + Files.readString(Path.of("/proc/loadavg")).trim());
 
         Path dir = Files.createTempDirectory("tollgate-bench");
@@ -116,9 +126,14 @@ public final class RedisBench {
             }
 
             for (int c : callers) {
-                for (String keys : List.of("hot", "spread")) {
+                for (String keys : keySets) {
                     if (want(only, "raw") && keys.equals("hot")) {
-                        results.add(raw(uri, sync, sha, c, seconds, warmup));
+                        results.add(raw("raw EVALSHA, defaults", null, uri, sync, sha, c, seconds, warmup));
+                        print(results);
+                    }
+                    if (want(only, "raw-store") && keys.equals("hot")) {
+                        results.add(raw("raw EVALSHA, store's client", ClientSettings.resources(), uri, sync, sha, c,
+                                seconds, warmup));
                         print(results);
                     }
                     if (want(only, "tollgate-1")) {
@@ -156,8 +171,8 @@ public final class RedisBench {
     }
 
     private static void header() {
-        System.out.println("| implementation | keys | callers | decisions/s | p50 ms | p99 ms | round trips/decision | server cmds/decision | redis CPU µs/decision | client CPU µs/decision | errors |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| implementation | keys | callers | decisions/s | p50 ms | p99 ms | round trips/decision | server cmds/decision | redis CPU µs/decision | script µs/decision | client CPU µs/decision | errors |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
     }
 
     private static void print(List<Result> results) {
@@ -227,9 +242,9 @@ public final class RedisBench {
         }
     }
 
-    private static Result raw(String uri, RedisCommands<String, String> sync, String sha, int callers, int seconds,
-                              int warmup) throws Exception {
-        RedisClient client = RedisClient.create(uri);
+    private static Result raw(String name, ClientResources resources, String uri, RedisCommands<String, String> sync,
+                              String sha, int callers, int seconds, int warmup) throws Exception {
+        RedisClient client = resources == null ? RedisClient.create(uri) : RedisClient.create(resources, uri);
         try (StatefulRedisConnection<String, String> conn = client.connect()) {
             RedisAsyncCommands<String, String> async = conn.async();
             String[] noKeys = new String[0];
@@ -237,9 +252,12 @@ public final class RedisBench {
                 Long one = async.<Long>evalsha(sha, ScriptOutputType.INTEGER, noKeys).get(2, TimeUnit.SECONDS);
                 return one == 1;
             };
-            return run("raw lettuce EVALSHA", "-", callers, seconds, warmup, d, sync, () -> commandStats(sync).getOrDefault("evalsha", 0L));
+            return run(name, "-", callers, seconds, warmup, d, sync, () -> commandStats(sync).getOrDefault("evalsha", 0L));
         } finally {
             client.shutdown();
+            if (resources != null) {
+                resources.shutdown();
+            }
         }
     }
 
@@ -259,7 +277,7 @@ public final class RedisBench {
         for (int t = 0; t < callers; t++) {
             Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
             histograms[t] = h;
-            Thread thread = new Thread(() -> {
+            Runnable caller = () -> {
                 ThreadLocalRandom random = ThreadLocalRandom.current();
                 try {
                     while (running.get()) {
@@ -290,14 +308,18 @@ public final class RedisBench {
                 } finally {
                     finished.countDown();
                 }
-            }, "bench-" + t);
-            thread.setDaemon(true);
-            thread.start();
+            };
+            if (virtual) {
+                Thread.ofVirtual().name("bench-" + t).start(caller);
+            } else {
+                Thread.ofPlatform().name("bench-" + t).daemon().start(caller);
+            }
         }
         TimeUnit.SECONDS.sleep(warmup);
         long trips0 = roundTrips.getAsLong();
         long total0 = totalCommands(sync);
         double cpu0 = redisCpuSeconds(sync);
+        long usec0 = scriptUsec(sync);
         long client0 = clientCpuNanos();
         long t0 = System.nanoTime();
         measuring.set(true);
@@ -307,6 +329,7 @@ public final class RedisBench {
         long trips = roundTrips.getAsLong() - trips0;
         long total = totalCommands(sync) - total0;
         double cpu = redisCpuSeconds(sync) - cpu0;
+        long usec = scriptUsec(sync) - usec0;
         long client = clientCpuNanos() - client0;
         running.set(false);
         finished.await(30, TimeUnit.SECONDS);
@@ -317,7 +340,7 @@ public final class RedisBench {
         long n = Math.max(1, ops.sum());
         // The INFO calls around the measurement are the harness's own; they are not charged to the contender.
         return new Result(name, keys, callers, ops.sum(), errors.sum(), allowed.sum(), elapsed, all,
-                (double) trips / n, (double) (total - 3) / n, cpu * 1e6 / n, client / 1e3 / n);
+                (double) trips / n, (double) (total - 5) / n, cpu * 1e6 / n, (double) usec / n, client / 1e3 / n);
     }
 
     // This JVM's CPU time: the callers, Lettuce's event loop and the contender's own code.
@@ -345,6 +368,18 @@ public final class RedisBench {
             }
         }
         return 0;
+    }
+
+    // Microseconds Redis spent running EVALSHA and EVAL (INFO commandstats usec): the scripts' own CPU.
+    private static long scriptUsec(RedisCommands<String, String> sync) {
+        long usec = 0;
+        for (String line : sync.info("commandstats").split("\r\n")) {
+            if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+                String u = line.substring(line.indexOf("usec=") + 5);
+                usec += Long.parseLong(u.substring(0, u.indexOf(',')));
+            }
+        }
+        return usec;
     }
 
     private static Map<String, Long> commandStats(RedisCommands<String, String> sync) {
