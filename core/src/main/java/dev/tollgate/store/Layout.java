@@ -38,6 +38,15 @@ final class Layout {
         return INTERNED.computeIfAbsent(List.of(slots), key -> new Layout(slots.clone()));
     }
 
+    /**
+     * The index of a slot, or -1; looks at {@code guess} first. A cell is laid out for the rules that created it,
+     * in their order, so the rule's position in its batch is nearly always right.
+     */
+    int indexOf(Slot slot, int guess) {
+        Slot[] s = slots;
+        return guess < s.length && s[guess] == slot ? guess : indexOf(slot);
+    }
+
     /** The index of a slot, or -1. */
     int indexOf(Slot slot) {
         Slot[] s = slots;

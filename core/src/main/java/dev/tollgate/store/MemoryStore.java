@@ -178,7 +178,7 @@ public final class MemoryStore implements Store {
         for (int i = 0, at = 0; i < size; i++) {
             Operation op = ops.get(i);
             Limit limit = op.limit();
-            int slot = layout.indexOf(limit.slot());
+            int slot = layout.indexOf(limit.slot(), i);
             if (slot < 0 || slot >= layout.offsets.length) {
                 return null;
             }

@@ -19,6 +19,7 @@ import dev.tollgate.store.Store;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -28,7 +29,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway, wired by hand from a {@link Config}: a Jetty server on virtual threads, the engine ({@link Guard})
+ * The gateway, wired by hand from a {@link Config}: a Jetty server whose I/O threads serve small non-streaming
+ * calls on the memory store and hand everything else to a virtual thread per request, the engine ({@link Guard})
  * over the configured store, the request estimator, the upstream client, and the built-in mock upstream for every
  * provider whose API key is not set. A request goes: {@code Routes.handle} → auth ({@code Keys}) →
  * {@code ModelCalls.serve} (estimate, reserve, forward, meter, settle) or the {@code DecisionApi}.
@@ -52,6 +54,7 @@ public final class Gateway implements AutoCloseable {
     private final Upstream upstream;
     private final MockUpstream mock;
     private final Server server;
+    private final Executor blocking;
 
     private Gateway(Config config, Guard guard, Keys keys, ModelCatalog catalog, ModelCalls calls,
                     DecisionApi decisions, Upstream upstream, MockUpstream mock, Server server) {
@@ -64,6 +67,7 @@ public final class Gateway implements AutoCloseable {
         this.upstream = upstream;
         this.mock = mock;
         this.server = server;
+        this.blocking = Http.blocking(server);
     }
 
     /**
@@ -100,9 +104,10 @@ public final class Gateway implements AutoCloseable {
                 .defaultMaxOutputTokens(config.defaultMaxOutputTokens()).build();
         Keys keys = new Keys(config.keys(), config.serviceKeyHashes());
         Upstream upstream = new Upstream(wired.openai(), wired.anthropic());
-        ModelCalls calls = new ModelCalls(guard, estimator, upstream, wired);
+        Server server = Http.eventLoopServer(config.host(), config.port(), "tollgate");
+        ModelCalls calls = new ModelCalls(guard, estimator, upstream, wired, Stores.neverBlocks(config.store()),
+                Http.blocking(server));
         DecisionApi decisions = new DecisionApi(guard, estimator, keys, config.reservationTtl());
-        Server server = Http.server(config.host(), config.port(), "tollgate");
         Gateway gateway = new Gateway(wired, guard, keys, catalog, calls, decisions, upstream, mock, server);
         server.setHandler(gateway.new Routes());
         try {
@@ -171,26 +176,30 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs on the I/O thread that parsed the request, so it must not block: an authenticated model call that
+     * {@link ModelCalls#servesInline} accepts is served there; every other request goes to a virtual thread.
+     */
     private final class Routes extends Handler.Abstract {
         Routes() {
-            super(InvocationType.BLOCKING);
+            super(InvocationType.NON_BLOCKING);
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
-            try {
-                route(request, response);
-                callback.succeeded();
-            } catch (Throwable t) {
-                if (!response.isCommitted()) {
-                    LOG.error("unexpected error on {} {}", request.getMethod(), request.getHttpURI().getPath(), t);
-                    Response.writeError(request, response, callback, 500, "internal error");
-                } else {
-                    callback.failed(t);
-                }
+            Endpoint endpoint = ModelCalls.endpoint(request.getHttpURI().getPath());
+            if (endpoint != null && request.getMethod().equals("POST") && calls.servesInline(request)
+                    && keys.client(presentedKey(request)) instanceof Keys.Valid valid) {
+                calls.serveInline(endpoint, valid.subject(), request, response, callback);
+                return true;
             }
+            blocking.execute(() -> Http.run(request, response, callback, () -> route(request, response)));
             return true;
         }
+    }
+
+    private static String presentedKey(Request request) {
+        return Keys.presented(request.getHeaders().get("Authorization"), request.getHeaders().get("x-api-key"));
     }
 
     private void route(Request request, Response response) throws IOException {
@@ -210,6 +219,7 @@ public final class Gateway implements AutoCloseable {
         boolean models = path.equals("/v1/models");
         boolean me = path.equals("/tollgate/v1/me");
         if (endpoint == null && !models && !me) {
+            Http.discardBody(request, response);
             Http.json(response, 404, Answers.error(format, 404, "invalid_request_error", "unknown_url",
                     "Tollgate has no route " + method + " " + path + "; it serves POST /v1/chat/completions, "
                             + "/v1/responses, /v1/completions, /v1/embeddings, /v1/messages and GET /v1/models"));
@@ -217,12 +227,12 @@ public final class Gateway implements AutoCloseable {
         }
         String expected = endpoint == null ? "GET" : "POST";
         if (!method.equals(expected)) {
+            Http.discardBody(request, response);
             Http.json(response, 405, Answers.error(format, 405, "invalid_request_error", "method_not_allowed",
                     method + " " + path + " is not allowed; use " + expected));
             return;
         }
-        String presented = Keys.presented(request.getHeaders().get("Authorization"), request.getHeaders().get("x-api-key"));
-        Keys.Lookup who = keys.client(presented);
+        Keys.Lookup who = keys.client(presentedKey(request));
         if (!(who instanceof Keys.Valid valid)) {
             String message = switch (who) {
                 case Keys.Missing m -> "Tollgate: no API key; send your Tollgate key as 'Authorization: Bearer <key>' "
@@ -230,6 +240,7 @@ public final class Gateway implements AutoCloseable {
                 case Keys.Revoked r -> "Tollgate: this API key has been revoked";
                 default -> "Tollgate: the API key is not valid";
             };
+            Http.discardBody(request, response);
             Http.json(response, 401, Answers.error(format, 401, "invalid_request_error", "invalid_api_key", message));
             return;
         }

@@ -52,6 +52,9 @@ public final class MockUpstream implements AutoCloseable {
 
         /** Stream {@code tokens} tokens, then close the connection without the end of the stream or its usage. */
         record CutStream(int tokens) implements Fault {}
+
+        /** Answer normally, but only once {@code release} is counted down (or the mock stops). */
+        record Held(CountDownLatch release) implements Fault {}
     }
 
     /**
@@ -210,6 +213,11 @@ public final class MockUpstream implements AutoCloseable {
             Http.send(response, 200, stream ? "text/event-stream" : "application/json",
                     "<html>502 Bad Gateway from a confused proxy</html>\n".getBytes(StandardCharsets.UTF_8));
             return;
+        }
+        if (fault instanceof Fault.Held held) {
+            while (stopping.getCount() > 0 && !held.release().await(100, TimeUnit.MILLISECONDS)) {
+                // waiting for the test to release the answer
+            }
         }
         String model = req.path("model").asText("mock-model");
         long input = inputTokens(req);

@@ -10,6 +10,9 @@ import dev.tollgate.providers.Endpoint;
 import dev.tollgate.providers.RequestEstimator;
 import dev.tollgate.tokenizer.Tokenizers;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -17,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,18 +113,12 @@ class SettlementTest {
     void aCutStreamSettlesTheStreamedTextPlusTheInputEstimate() throws Exception {
         try (GatewayFixture f = GatewayFixture.start()) {
             f.mock.nextFault(new MockUpstream.Fault.CutStream(40));
-            StringBuilder seen = new StringBuilder();
-            java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(java.net.URI.create(f.base() + "/v1/chat/completions"))
-                    .header("Authorization", "Bearer tg-test-metered-1").header("Content-Type", "application/json")
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(CHAT_STREAM)).build();
-            HttpResponse<java.util.stream.Stream<String>> r = f.http.send(req, HttpResponse.BodyHandlers.ofLines());
-            assertThat(r.statusCode()).isEqualTo(200);
-            try {
-                r.body().forEach(l -> seen.append(l).append('\n'));
-            } catch (java.io.UncheckedIOException expected) {
-                seen.append("<cut>"); // the gateway cuts the client's stream as the provider cut its own
-            }
-            assertThat(seen.toString()).doesNotContain("[DONE]").contains("<cut>").contains("data: {");
+            // A raw socket sees every byte that arrived before the cut; an HTTP client library may drop lines it has
+            // buffered when it learns that the connection failed, which would make this test race the cut.
+            String seen = rawPost(f, "tg-test-metered-1", CHAT_STREAM);
+            assertThat(seen).startsWith("HTTP/1.1 200").contains("data: {").doesNotContain("[DONE]");
+            // the gateway cuts the client's stream as the provider cut its own: the chunked body never ends
+            assertThat(seen).doesNotEndWith("\r\n0\r\n\r\n");
             MockUpstream.Report report = f.mock.reports().get(0);
             assertThat(report.streamedTokens()).isEqualTo(40);
             long input = ESTIMATOR.estimate(Endpoint.OPENAI_CHAT, CHAT_STREAM.getBytes(StandardCharsets.UTF_8)).inputTokens();
@@ -131,6 +129,40 @@ class SettlementTest {
             assertThat(f.used("metered-1", "metered", "monthly-spend"))
                     .isEqualTo(CATALOG.charge("gpt-4o-mini", Usage.of(input, output)).micros());
         }
+    }
+
+    /** Opens a socket to the gateway and sends a chat call on it, with the given Tollgate key. */
+    static Socket rawRequest(GatewayFixture f, String key, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        Socket s = new Socket("127.0.0.1", f.gateway.port());
+        OutputStream out = s.getOutputStream();
+        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key + "\r\n"
+                + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        return s;
+    }
+
+    /** Sends a POST over a raw socket and returns every byte the gateway sent until it closed the connection. */
+    static String rawPost(GatewayFixture f, String key, String json) throws IOException {
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        try (Socket s = rawRequest(f, key, json)) {
+            s.setSoTimeout(30_000); // a gateway that neither ends nor closes the response fails the test
+            InputStream in = s.getInputStream();
+            byte[] buf = new byte[8192];
+            try {
+                int n;
+                while ((n = in.read(buf)) >= 0) {
+                    got.write(buf, 0, n);
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                throw new AssertionError("the gateway neither ended nor closed the response: " + got, e);
+            } catch (IOException reset) {
+                // an abortive close after the bytes already read: the cut, as seen by the client
+            }
+        }
+        return got.toString(StandardCharsets.UTF_8);
     }
 
     static String streamedText(int tokens) {
@@ -146,14 +178,7 @@ class SettlementTest {
         // one token every 20 ms: the 300-token stream would take 6 s, the client leaves after the first chunks
         try (GatewayFixture f = GatewayFixture.start(new Config.MockConfig(300, 0, 0, Duration.ofMillis(20)), Map.of())) {
             long received = 0;
-            try (Socket s = new Socket("127.0.0.1", f.gateway.port())) {
-                byte[] body = CHAT_STREAM.getBytes(StandardCharsets.UTF_8);
-                OutputStream out = s.getOutputStream();
-                out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer tg-test-metered-2\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
+            try (Socket s = rawRequest(f, "tg-test-metered-2", CHAT_STREAM)) {
                 BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
                 String line;
                 while ((line = in.readLine()) != null) {
@@ -174,6 +199,23 @@ class SettlementTest {
             long used = f.used("metered-2", "metered", "daily-tokens");
             // settled at what reached the gateway: at least what the client read, at most what the mock sent
             assertThat(used).isBetween(input + received, input + report.streamedTokens());
+        }
+    }
+
+    @Test
+    void aClientThatLeavesBeforeAPlainAnswerIsSettledAtTheUsageTheProviderReports() throws Exception {
+        try (GatewayFixture f = GatewayFixture.start()) {
+            CountDownLatch release = new CountDownLatch(1);
+            f.mock.nextFault(new MockUpstream.Fault.Held(release)); // the provider answers when the test says so
+            try (Socket s = rawRequest(f, "tg-test-metered-3", CHAT)) {
+                GatewayFixture.await("the call to reach the provider", () -> f.mock.requests() == 1);
+            }
+            release.countDown(); // the client has gone; the provider answers (and bills) anyway
+            GatewayFixture.await("the gateway to settle the abandoned call", () -> f.gateway.callsInFlight() == 0);
+            Charge reported = charge(f.mock.reports().get(0));
+            assertThat(f.used("metered-3", "metered", "daily-requests")).isEqualTo(1);
+            assertThat(f.used("metered-3", "metered", "daily-tokens")).isEqualTo(reported.tokens());
+            assertThat(f.used("metered-3", "metered", "monthly-spend")).isEqualTo(reported.micros());
         }
     }
 }

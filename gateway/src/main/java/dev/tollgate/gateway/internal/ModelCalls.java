@@ -23,11 +23,15 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,11 +48,27 @@ import org.slf4j.LoggerFactory;
  *   <li>a provider that timed out or answered garbage settles at the estimate: it may have billed, and we cannot
  *       know how much, so the user's budget is charged what was reserved, never zero.</li>
  * </ul>
+ *
+ * <p>Two ways through, with the same steps and the same settlement:
+ * <ul>
+ *   <li><b>inline</b> ({@link #serveInline}): a non-streaming call with a small body, on a store that never blocks
+ *       (memory), is served on the server's I/O thread without a hop to another thread. The body is read as it
+ *       arrives, estimated and reserved there; the upstream call is sent without blocking; and the answer is metered,
+ *       settled and written from the HTTP client's completion callback ({@link InlineCall}). Nothing on this path
+ *       blocks: a write completes the request's callback instead of waiting.</li>
+ *   <li><b>blocking</b> ({@link #serve}): everything else (streams, large bodies, the Redis store, whose calls may
+ *       block) runs on a virtual thread per call, in plain blocking code.</li>
+ * </ul>
  */
 public final class ModelCalls {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModelCalls.class);
-    private static final long MAX_RESPONSE_BYTES = 64L * 1024 * 1024;
+    private static final long MAX_RESPONSE_BYTES = Upstream.MAX_ANSWER_BYTES;
+    /**
+     * The largest request body served inline: estimating it (tokenizing the prompt) runs on the I/O thread, so it
+     * must stay short. Chat requests are mostly far below this.
+     */
+    static final int INLINE_BODY_BYTES = 16 * 1024;
     private static final List<String> FORWARDED = List.of("anthropic-version", "anthropic-beta", "openai-beta", "accept");
     private static final List<String> RETURNED = List.of("x-request-id", "request-id", "openai-processing-ms",
             "anthropic-organization-id", "openai-version");
@@ -57,15 +77,25 @@ public final class ModelCalls {
     private final RequestEstimator estimator;
     private final Upstream upstream;
     private final Config config;
+    private final boolean inline;
+    private final Executor blocking;
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong denials = new AtomicLong();
 
-    /** The model-call route over these parts. */
-    public ModelCalls(Guard guard, RequestEstimator estimator, Upstream upstream, Config config) {
+    /**
+     * The model-call route over these parts.
+     *
+     * @param inline true if the guard's store never blocks, so that calls may be reserved on an I/O thread
+     * @param blocking where calls that may block go from an I/O thread: a virtual thread per task
+     */
+    public ModelCalls(Guard guard, RequestEstimator estimator, Upstream upstream, Config config, boolean inline,
+                      Executor blocking) {
         this.guard = guard;
         this.estimator = estimator;
         this.upstream = upstream;
         this.config = config;
+        this.inline = inline;
+        this.blocking = blocking;
     }
 
     /** Reservations open right now (reserved, not yet settled). */
@@ -91,13 +121,167 @@ public final class ModelCalls {
     }
 
     /**
+     * True if a call may be served {@linkplain #serveInline inline}: the store never blocks and the body is JSON of
+     * a declared length of at most {@link #INLINE_BODY_BYTES} (and within the body limit, so that a 413 is always
+     * the blocking path's). Whether the call streams is known only from its body.
+     */
+    public boolean servesInline(Request request) {
+        long length = request.getLength();
+        return inline && length > 0 && length <= Math.min(INLINE_BODY_BYTES, config.maxBodyBytes())
+                && isJson(request.getHeaders().get(HttpHeader.CONTENT_TYPE));
+    }
+
+    /**
+     * Serves an authenticated call that {@link #servesInline} accepted, from the server's I/O thread, and completes
+     * {@code callback} when the answer is written. Never blocks: a stream, or a body the estimator refuses, is handed
+     * to a virtual thread and served there as {@link #serve} would.
+     */
+    public void serveInline(Endpoint endpoint, Subject subject, Request request, Response response, Callback callback) {
+        new InlineCall(endpoint, subject, request, response, callback).read();
+    }
+
+    /**
+     * A call served inline, driven by callbacks: the request's content demand while its body arrives, then the
+     * upstream client's completion ({@link #answered}), which meters, settles and writes. The settlement is finished
+     * in that completion on every path (answer, provider error, timeout, unreachable, broken off, the client gone,
+     * which aborts the upstream call), before the answer is written.
+     */
+    private final class InlineCall implements Upstream.Answered {
+        private final Endpoint endpoint;
+        private final Subject subject;
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final Format format;
+        private final byte[] body;
+        private final Runnable readMore = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::read);
+        private int filled;
+        private Settlement settlement;
+
+        InlineCall(Endpoint endpoint, Subject subject, Request request, Response response, Callback callback) {
+            this.endpoint = endpoint;
+            this.subject = subject;
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.format = endpoint.isAnthropic() ? Format.ANTHROPIC : Format.OPENAI;
+            this.body = new byte[(int) request.getLength()];
+        }
+
+        /** Reads what has arrived of the body; asks to be called again (on an I/O thread) when more arrives. */
+        void read() {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(readMore);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    callback.failed(chunk.getFailure());
+                    return;
+                }
+                int n = chunk.remaining();
+                if (n > body.length - filled) {
+                    chunk.release();
+                    callback.failed(new IOException("request body longer than its Content-Length"));
+                    return;
+                }
+                chunk.getByteBuffer().get(body, filled, n);
+                filled += n;
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last || filled == body.length) {
+                    try {
+                        start();
+                    } catch (RuntimeException | Error e) {
+                        fail(e);
+                    }
+                    return;
+                }
+            }
+        }
+
+        /** Estimates, reserves and sends, or hands the call to a virtual thread. */
+        private void start() {
+            if (filled < body.length) {
+                callback.failed(new IOException("request body shorter than its Content-Length"));
+                return;
+            }
+            RequestEstimate estimate;
+            try {
+                estimate = estimator.estimate(endpoint, body);
+            } catch (InvalidRequestException e) {
+                handOver(() -> serve(endpoint, subject, body, request, response)); // answers it as the blocking path does
+                return;
+            }
+            if (!config.models().isEmpty() && !config.models().contains(estimate.model())) {
+                handOver(() -> serve(endpoint, subject, body, request, response));
+                return;
+            }
+            if (estimate.streaming()) {
+                handOver(() -> serveEstimated(endpoint, subject, body, estimate, request, response));
+                return;
+            }
+            Admission admission = admit(subject, estimate, response, format);
+            if (admission.refusal() != null) {
+                reply(admission.refusal());
+                return;
+            }
+            settlement = admission.settlement();
+            Target target = Target.of(endpoint, config, request);
+            org.eclipse.jetty.client.Request call = upstream.send(target.upstream(), target.url(), body,
+                    providerHeaders(endpoint, target.upstream(), request), this);
+            // A client that goes away aborts the provider's call, which then completes here as failed.
+            request.addFailureListener(call::abort);
+        }
+
+        @Override
+        public void answered(org.eclipse.jetty.client.Response upstreamResponse, byte[] answer,
+                             Upstream.Failure failure) {
+            Reply reply;
+            try {
+                if (failure == null) {
+                    reply = ModelCalls.answered(endpoint, upstreamResponse.getStatus(), upstreamResponse.getHeaders(),
+                            answer, settlement, format, response);
+                } else {
+                    if (upstreamResponse != null) {
+                        returnHeaders(upstreamResponse.getHeaders(), response, false);
+                    }
+                    reply = failed(endpoint, failure, settlement, format);
+                }
+            } catch (RuntimeException | Error e) {
+                fail(e);
+                return;
+            }
+            reply(reply);
+        }
+
+        private void reply(Reply reply) {
+            Http.send(response, reply.status(), reply.type(), reply.body(), callback);
+        }
+
+        private void handOver(Http.Work work) {
+            blocking.execute(() -> Http.run(request, response, callback, work));
+        }
+
+        /** An unexpected failure: settle at the estimate if reserved, and answer 500 if nothing was written. */
+        private void fail(Throwable t) {
+            if (settlement != null) {
+                settlement.finish();
+            }
+            Http.fail(request, response, callback, t);
+        }
+    }
+
+    /**
      * Serves an authenticated model call. Writes the whole answer; returns normally when the client has been
      * answered (or has gone), throws only when the response must be aborted (a stream cut mid-way).
      */
     public void serve(Endpoint endpoint, Subject subject, Request request, Response response) throws IOException {
         Format format = endpoint.isAnthropic() ? Format.ANTHROPIC : Format.OPENAI;
         String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
-        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+        if (!isJson(contentType)) {
+            Http.discardBody(request, response);
             Http.json(response, 415, Answers.error(format, 415, "invalid_request_error", "unsupported_media_type",
                     "Content-Type must be application/json, got " + (contentType == null ? "none" : "'" + contentType + "'")));
             return;
@@ -106,10 +290,18 @@ public final class ModelCalls {
         try {
             body = Http.readBody(request, config.maxBodyBytes());
         } catch (Http.TooLarge e) {
+            Http.discardBody(request, response);
             Http.json(response, 413, Answers.error(format, 413, "invalid_request_error", "request_too_large",
                     "request body is larger than the gateway's limit of " + config.maxBodyBytes() + " bytes"));
             return;
         }
+        serve(endpoint, subject, body, request, response);
+    }
+
+    /** The blocking path from a body that has been read: estimate, check, then {@link #serveEstimated}. */
+    private void serve(Endpoint endpoint, Subject subject, byte[] body, Request request, Response response)
+            throws IOException {
+        Format format = endpoint.isAnthropic() ? Format.ANTHROPIC : Format.OPENAI;
         RequestEstimate estimate;
         try {
             estimate = estimator.estimate(endpoint, body);
@@ -128,14 +320,53 @@ public final class ModelCalls {
                             + String.join(", ", config.models())));
             return;
         }
+        serveEstimated(endpoint, subject, body, estimate, request, response);
+    }
+
+    /** The blocking path from a valid estimate: reserve, forward, meter, settle. */
+    private void serveEstimated(Endpoint endpoint, Subject subject, byte[] body, RequestEstimate estimate,
+                                Request request, Response response) throws IOException {
+        Format format = endpoint.isAnthropic() ? Format.ANTHROPIC : Format.OPENAI;
+        Admission admission = admit(subject, estimate, response, format);
+        if (admission.refusal() != null) {
+            send(response, admission.refusal());
+            return;
+        }
+        Settlement settlement = admission.settlement();
+        try {
+            forward(endpoint, estimate, body, request, response, settlement, format);
+        } finally {
+            settlement.finish();
+        }
+    }
+
+    /** True if the content type is JSON, which every model endpoint takes. */
+    private static boolean isJson(String contentType) {
+        return contentType != null && contentType.toLowerCase(Locale.ROOT).startsWith("application/json");
+    }
+
+    /** A complete answer to write: status, content type and body. */
+    private record Reply(int status, String type, byte[] body) {
+        static Reply json(int status, String json) {
+            return new Reply(status, "application/json", json.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** A reservation's outcome: a call to forward (its settlement), or the answer that refuses it. */
+    private record Admission(Settlement settlement, Reply refusal) {}
+
+    /**
+     * Reserves the estimate and sets the rate-limit headers. A denial (429) or a store failure (503) is the
+     * refusal to write; an allowed call is counted in flight until its settlement finishes.
+     */
+    private Admission admit(Subject subject, RequestEstimate estimate, Response response, Format format) {
         Reservation reservation;
         try {
             reservation = guard.reserve(subject, estimate.charge());
         } catch (RuntimeException e) {
             LOG.warn("limit store failed for user {}: {}", subject.userId(), e.toString());
-            Http.json(response, 503, Answers.error(format, 503, "server_error", "limit_store_unavailable",
-                    "Tollgate cannot reach its limit store; the call was not sent"));
-            return;
+            return new Admission(null, Reply.json(503, Answers.error(format, 503, "server_error",
+                    "limit_store_unavailable", "Tollgate cannot reach its limit store; the call was not sent")));
         }
         Decision decision = reservation.decision();
         HttpFields.Mutable headers = response.getHeaders();
@@ -143,16 +374,10 @@ public final class ModelCalls {
         if (decision.denied()) {
             denials.incrementAndGet();
             Answers.denialHeaders(headers, decision);
-            Http.json(response, 429, Answers.denial(format, decision));
-            return;
+            return new Admission(null, Reply.json(429, Answers.denial(format, decision)));
         }
         inFlight.incrementAndGet();
-        Settlement settlement = new Settlement(estimate, reservation);
-        try {
-            forward(endpoint, estimate, body, request, response, settlement, format);
-        } finally {
-            settlement.finish();
-        }
+        return new Admission(new Settlement(estimate, reservation), null);
     }
 
     /**
@@ -194,11 +419,19 @@ public final class ModelCalls {
         }
     }
 
+    /** Where a call goes: the provider's URL for the request's path. */
+    private record Target(Config.UpstreamConfig upstream, String url) {
+        static Target of(Endpoint endpoint, Config config, Request request) {
+            Config.UpstreamConfig target = endpoint.isAnthropic() ? config.anthropic() : config.openai();
+            String path = request.getHttpURI().getPath();
+            return new Target(target, endpoint.isAnthropic() ? target.baseUrl() + path
+                    : target.baseUrl() + path.substring("/v1".length()));
+        }
+    }
+
     private void forward(Endpoint endpoint, RequestEstimate estimate, byte[] body, Request request, Response response,
                          Settlement settlement, Format format) throws IOException {
-        Config.UpstreamConfig target = endpoint.isAnthropic() ? config.anthropic() : config.openai();
-        String path = request.getHttpURI().getPath();
-        String url = endpoint.isAnthropic() ? target.baseUrl() + path : target.baseUrl() + path.substring("/v1".length());
+        Target target = Target.of(endpoint, config, request);
         boolean usageAdded = false;
         byte[] sent = body;
         if (estimate.streaming() && !endpoint.isAnthropic() && endpoint != Endpoint.OPENAI_RESPONSES) {
@@ -206,46 +439,21 @@ public final class ModelCalls {
             sent = rewrite.body();
             usageAdded = rewrite.usageAdded();
         }
-        String[] headers = providerHeaders(endpoint, target, request);
+        String[] headers = providerHeaders(endpoint, target.upstream(), request);
         Upstream.Call call;
         try {
-            call = upstream.send(target, url, sent, headers);
+            call = upstream.send(target.upstream(), target.url(), sent, headers);
         } catch (Upstream.Failure e) {
-            if (e.beforeSending()) {
-                settlement.requestOnly();
-            }
-            int status = e.timeout() ? 504 : 502;
-            LOG.warn("upstream {} failed: {}", endpoint, e.getMessage());
-            settlement.finish();
-            Http.json(response, status, Answers.error(format, status, "server_error",
-                    e.timeout() ? "upstream_timeout" : "upstream_unreachable", "Tollgate: " + e.getMessage()));
+            send(response, failed(endpoint, e, settlement, format));
             return;
         }
         try (call) {
             int status = call.response().getStatus();
             HttpFields upstreamHeaders = call.response().getHeaders();
-            for (String name : RETURNED) {
-                String v = upstreamHeaders.get(name);
-                if (v != null) {
-                    response.getHeaders().put(name, v);
-                }
-            }
             String type = upstreamHeaders.get(HttpHeader.CONTENT_TYPE);
-            if (status < 200 || status > 299) {
-                byte[] error = readAll(call.body());
-                settlement.requestOnly();
-                settlement.finish();
-                for (String name : List.of("retry-after", "x-should-retry")) {
-                    String v = upstreamHeaders.get(name);
-                    if (v != null && !response.getHeaders().contains(name)) {
-                        response.getHeaders().put(name, v);
-                    }
-                }
-                Http.send(response, status, type == null ? "application/json" : type, error);
-                return;
-            }
             boolean sse = type != null && type.toLowerCase(Locale.ROOT).startsWith("text/event-stream");
-            if (estimate.streaming() && sse) {
+            if (status >= 200 && status <= 299 && estimate.streaming() && sse) {
+                returnHeaders(upstreamHeaders, response, false);
                 stream(call, estimate, usageAdded, response, settlement);
                 return;
             }
@@ -253,25 +461,81 @@ public final class ModelCalls {
             try {
                 answer = readAll(call.body());
             } catch (IOException e) {
-                settlement.finish();
-                Http.json(response, 502, Answers.error(format, 502, "server_error", "upstream_failed",
-                        "Tollgate: the provider's answer broke off: " + e.getClass().getSimpleName()));
+                if (status < 200 || status > 299) {
+                    throw e;
+                }
+                send(response, failed(endpoint, Upstream.Failure.brokeOff(e), settlement, format));
                 return;
             }
-            Usage usage;
-            try {
-                usage = UsageMeters.fromResponse(endpoint, answer);
-            } catch (InvalidRequestException e) {
-                LOG.warn("upstream {} answered 200 without readable usage ({} bytes); settling at the estimate",
-                        endpoint, answer.length);
-                settlement.finish();
-                Http.json(response, 502, Answers.error(format, 502, "server_error", "upstream_bad_response",
-                        "Tollgate: the provider's answer was not valid (" + e.getMessage() + ")"));
-                return;
-            }
-            settlement.usage(usage);
+            send(response, answered(endpoint, status, upstreamHeaders, answer, settlement, format, response));
+        }
+    }
+
+    private static void send(Response response, Reply reply) throws IOException {
+        Http.send(response, reply.status(), reply.type(), reply.body());
+    }
+
+    /**
+     * Settles a call whose provider could not be reached or broke off, and says what to answer: 504 for a timeout,
+     * 502 otherwise. A call that never reached the provider costs one request; one that may have, its estimate.
+     */
+    private static Reply failed(Endpoint endpoint, Upstream.Failure e, Settlement settlement, Format format) {
+        if (e.beforeSending()) {
+            settlement.requestOnly();
+        }
+        LOG.warn("upstream {} failed: {}", endpoint, e.getMessage());
+        settlement.finish();
+        int status = e.timeout() ? 504 : 502;
+        String code = e.timeout() ? "upstream_timeout" : e.brokeOff() ? "upstream_failed" : "upstream_unreachable";
+        return Reply.json(status, Answers.error(format, status, "server_error", code, "Tollgate: " + e.getMessage()));
+    }
+
+    /**
+     * Meters and settles a complete, non-streamed answer, copies the provider's headers worth returning, and says
+     * what to answer: the provider's error as it is (settled at one request), its answer (settled at the usage it
+     * reports), or a 502 when a 2xx answer carries no readable usage (settled at the estimate).
+     */
+    private static Reply answered(Endpoint endpoint, int status, HttpFields upstreamHeaders, byte[] answer,
+                                  Settlement settlement, Format format, Response response) {
+        String type = upstreamHeaders.get(HttpHeader.CONTENT_TYPE);
+        boolean error = status < 200 || status > 299;
+        returnHeaders(upstreamHeaders, response, error);
+        if (error) {
+            settlement.requestOnly();
             settlement.finish();
-            Http.send(response, 200, type == null ? "application/json" : type, answer);
+            return new Reply(status, type == null ? "application/json" : type, answer);
+        }
+        Usage usage;
+        try {
+            usage = UsageMeters.fromResponse(endpoint, answer);
+        } catch (InvalidRequestException e) {
+            LOG.warn("upstream {} answered 200 without readable usage ({} bytes); settling at the estimate",
+                    endpoint, answer.length);
+            settlement.finish();
+            return Reply.json(502, Answers.error(format, 502, "server_error", "upstream_bad_response",
+                    "Tollgate: the provider's answer was not valid (" + e.getMessage() + ")"));
+        }
+        settlement.usage(usage);
+        settlement.finish();
+        return new Reply(200, type == null ? "application/json" : type, answer);
+    }
+
+    /** Copies the provider's request ids and, on an error, its retry advice. */
+    private static void returnHeaders(HttpFields upstreamHeaders, Response response, boolean error) {
+        HttpFields.Mutable out = response.getHeaders();
+        for (String name : RETURNED) {
+            String v = upstreamHeaders.get(name);
+            if (v != null) {
+                out.put(name, v);
+            }
+        }
+        if (error) {
+            for (String name : List.of("retry-after", "x-should-retry")) {
+                String v = upstreamHeaders.get(name);
+                if (v != null && !out.contains(name)) {
+                    out.put(name, v);
+                }
+            }
         }
     }
 

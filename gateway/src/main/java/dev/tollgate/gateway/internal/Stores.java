@@ -14,11 +14,23 @@ public final class Stores {
     }
 
     /**
+     * True if the configured store never blocks its caller (the memory store: a few short critical sections), so
+     * that calls may be reserved and settled on an I/O thread. Redis calls wait for the network.
+     */
+    public static boolean neverBlocks(Config.StoreConfig config) {
+        return !isRedis(config);
+    }
+
+    private static boolean isRedis(Config.StoreConfig config) {
+        return config.type().equals("redis");
+    }
+
+    /**
      * The memory store, or the Redis store at the configured URL. A Redis that cannot be reached at startup does
      * not stop the gateway: the store decides by its failure mode and connects as soon as Redis answers.
      */
     public static Store open(Config.StoreConfig config) {
-        if (!config.type().equals("redis")) {
+        if (!isRedis(config)) {
             return MemoryStore.withClock(Clock.systemUTC());
         }
         FailureMode mode = switch (config.failureMode()) {

@@ -3,22 +3,30 @@ package dev.tollgate.gateway.internal;
 import dev.tollgate.gateway.Config;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
 
 /**
  * The providers, over one pooled keep-alive Jetty {@link HttpClient}: connections are reused across calls, opening
  * one is bounded by the connect timeout, a silence longer than the idle timeout (between two stream events, say)
- * fails the call, and a whole exchange is bounded by the total timeout. Responses are read as they arrive (an
- * {@link InputStreamResponseListener} per call), never buffered whole, and a call is aborted when the client goes.
+ * fails the call, and a whole exchange is bounded by the total timeout. Two ways to call:
+ * <ul>
+ *   <li>{@link #send(Config.UpstreamConfig, String, byte[], String...)} blocks (a virtual thread) until the response
+ *       headers arrive and then reads the body as it streams, from the response's content source;</li>
+ *   <li>{@link #send(Config.UpstreamConfig, String, byte[], String[], Answered)} never blocks: the whole answer, up
+ *       to {@link #MAX_ANSWER_BYTES}, is handed to a callback on the client's own thread once it is complete.</li>
+ * </ul>
  */
 public final class Upstream implements AutoCloseable {
 
@@ -26,11 +34,24 @@ public final class Upstream implements AutoCloseable {
     public static final class Failure extends IOException {
         private final boolean beforeSending;
         private final boolean timeout;
+        private final boolean brokeOff;
 
-        Failure(String message, Throwable cause, boolean beforeSending, boolean timeout) {
+        Failure(String message, Throwable cause, boolean beforeSending, boolean timeout, boolean brokeOff) {
             super(message, cause);
             this.beforeSending = beforeSending;
             this.timeout = timeout;
+            this.brokeOff = brokeOff;
+        }
+
+        /** An answer that had begun and broke off. */
+        static Failure brokeOff(Throwable cause) {
+            return new Failure("the provider's answer broke off: " + cause.getClass().getSimpleName(), cause, false,
+                    false, true);
+        }
+
+        /** True if the provider had begun to answer when the call failed (so it may have billed). */
+        public boolean brokeOff() {
+            return brokeOff;
         }
 
         /** True if the request never reached the provider (it cannot have billed anything). */
@@ -55,6 +76,22 @@ public final class Upstream implements AutoCloseable {
         public void close() throws IOException {
             body.close();
         }
+    }
+
+    /** The largest answer read whole; a larger one fails the call as broken off. */
+    public static final int MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+
+    /** Receives a complete call, once, on the HTTP client's thread: it must not block. */
+    @FunctionalInterface
+    public interface Answered {
+        /**
+         * The provider's whole answer, or why there is none.
+         *
+         * @param response the response (status and headers) if the call failed after they arrived, else null on failure
+         * @param body the answer's bytes, empty on failure
+         * @param failure null on success
+         */
+        void answered(Response response, byte[] body, Failure failure);
     }
 
     private final HttpClient client;
@@ -83,6 +120,76 @@ public final class Upstream implements AutoCloseable {
      * @throws Failure when the provider cannot be reached or sends no headers within the timeouts
      */
     public Call send(Config.UpstreamConfig upstream, String url, byte[] body, String... headers) throws Failure {
+        Request request = request(upstream, url, body, headers);
+        CompletableFuture<Call> answer = new CompletableFuture<>();
+        // The body is read from the response's content source, chunk by chunk as the client parses it: a provider
+        // that cuts its stream is seen only after every event it sent before the cut (a listener that queues
+        // chunks would drop the queued ones on the failure, and the meter would undercount).
+        request.onResponseContentSource((response, content) ->
+                answer.complete(new Call(request, response, Content.Source.asInputStream(content))));
+        request.send(result -> {
+            if (result.isFailed()) {
+                answer.completeExceptionally(result.getFailure());
+            } else {
+                answer.complete(new Call(request, result.getResponse(), InputStream.nullInputStream())); // no content
+            }
+        });
+        try {
+            return answer.get(upstream.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            request.abort(e);
+            throw new Failure("the provider sent no answer within " + upstream.timeout().toSeconds() + "s", e, false, true,
+                    false);
+        } catch (ExecutionException e) {
+            throw failure(e.getCause() == null ? e : e.getCause(), false);
+        } catch (InterruptedException e) {
+            request.abort(e);
+            Thread.currentThread().interrupt();
+            throw new Failure("interrupted while waiting for the provider", e, false, false, false);
+        }
+    }
+
+    /**
+     * Sends a POST without blocking; {@code answered} gets the whole answer or the failure, exactly once, on the
+     * client's thread (possibly this one, if the call fails at once).
+     *
+     * @return the call in flight, to {@link Request#abort abort} when the client goes
+     */
+    public Request send(Config.UpstreamConfig upstream, String url, byte[] body, String[] headers, Answered answered) {
+        Request request = request(upstream, url, body, headers);
+        request.send(new BufferingResponseListener(MAX_ANSWER_BYTES) {
+            @Override
+            public void onComplete(Result result) {
+                if (result.isSucceeded()) {
+                    answered.answered(result.getResponse(), getContent(), null);
+                } else {
+                    Response response = result.getResponse();
+                    boolean started = response != null && response.getStatus() > 0;
+                    answered.answered(started ? response : null, new byte[0], failure(result.getFailure(), started));
+                }
+            }
+        });
+        return request;
+    }
+
+    /**
+     * What a call's failure means for its settlement.
+     *
+     * @param answering true if the response had begun (the provider was reached and may have billed)
+     */
+    private static Failure failure(Throwable cause, boolean answering) {
+        boolean timeout = cause instanceof TimeoutException;
+        if (answering && !timeout) {
+            return Failure.brokeOff(cause);
+        }
+        boolean connect = cause instanceof java.net.ConnectException
+                || cause instanceof java.net.UnknownHostException
+                || cause instanceof java.nio.channels.UnresolvedAddressException;
+        return new Failure(timeout ? "the provider sent no answer in time" : "the provider could not be reached: "
+                + cause.getClass().getSimpleName(), cause, connect && !answering, timeout, false);
+    }
+
+    private Request request(Config.UpstreamConfig upstream, String url, byte[] body, String[] headers) {
         Request request = client.newRequest(url)
                 .method(body == null ? HttpMethod.GET : HttpMethod.POST)
                 .timeout(upstream.timeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -99,27 +206,7 @@ public final class Upstream implements AutoCloseable {
         if (body != null) {
             request.body(new BytesRequestContent("application/json", body));
         }
-        InputStreamResponseListener listener = new InputStreamResponseListener();
-        request.send(listener);
-        try {
-            Response response = listener.get(upstream.timeout().toMillis() + 1_000, TimeUnit.MILLISECONDS);
-            return new Call(request, response, listener.getInputStream());
-        } catch (TimeoutException e) {
-            request.abort(e);
-            throw new Failure("the provider sent no answer within " + upstream.timeout().toSeconds() + "s", e, false, true);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            boolean timeout = cause instanceof TimeoutException;
-            boolean connect = cause instanceof java.net.ConnectException
-                    || cause instanceof java.net.UnknownHostException
-                    || cause instanceof java.nio.channels.UnresolvedAddressException;
-            throw new Failure(timeout ? "the provider sent no answer in time" : "the provider could not be reached: "
-                    + cause.getClass().getSimpleName(), cause, connect, timeout);
-        } catch (InterruptedException e) {
-            request.abort(e);
-            Thread.currentThread().interrupt();
-            throw new Failure("interrupted while waiting for the provider", e, false, false);
-        }
+        return request;
     }
 
     @Override
