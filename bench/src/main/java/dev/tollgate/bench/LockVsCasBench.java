@@ -38,7 +38,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * Lock or compare-and-set for one hot subject's state? Run at {@code -t 1} and {@code -t 2}.
  *
  * <ul>
- *   <li>{@code memoryStore}: {@link MemoryStore#apply}, the real store (per-cell monitor).</li>
+ *   <li>{@code memoryStore}: {@link MemoryStore#apply}, the real store (a per-cell sequence lock: optimistic reads,
+ *       one CAS to charge).</li>
  *   <li>{@code lockStore} / {@code casStore}: two minimal stores that share every step but the atomicity mechanism
  *       ({@link LockStore}, {@link CasStore}): the difference is lock versus CAS alone.</li>
  *   <li>{@code guardMemoryStore} / {@code guardCasStore}: the whole {@code Guard.reserve} path over each.</li>

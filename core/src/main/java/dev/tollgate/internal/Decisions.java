@@ -22,6 +22,7 @@ import java.util.Optional;
 public final class Decisions {
 
     private static final DateTimeFormatter RESET = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+    private static final DateTimeFormatter TO_THE_MINUTE = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mmXXX");
 
     private Decisions() {
     }
@@ -141,7 +142,7 @@ public final class Decisions {
         ZoneId shown = zone == null ? ZoneOffset.UTC : zone;
         var local = at.atZone(shown).toOffsetDateTime();
         if (local.getSecond() == 0 && local.getNano() == 0) {
-            return DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mmXXX").format(local);
+            return TO_THE_MINUTE.format(local);
         }
         return RESET.format(local.truncatedTo(ChronoUnit.SECONDS));
     }

@@ -26,9 +26,28 @@ public enum Meter {
     public String format(long amount) {
         return switch (this) {
             case USD -> Money.ofMicros(amount).toString();
-            case REQUESTS -> String.format("%,d %s", amount, amount == 1 ? "request" : "requests");
-            case TOKENS -> String.format("%,d %s", amount, amount == 1 ? "token" : "tokens");
+            case REQUESTS -> grouped(amount) + (amount == 1 ? " request" : " requests");
+            case TOKENS -> grouped(amount) + (amount == 1 ? " token" : " tokens");
         };
+    }
+
+    // 20000 -> "20,000", whatever the JVM's locale: the messages are English, and String.format("%,d") would
+    // follow the server's locale (and costs several times as much).
+    static String grouped(long amount) {
+        String digits = Long.toString(amount);
+        int sign = amount < 0 ? 1 : 0;
+        int length = digits.length() - sign;
+        if (length <= 3) {
+            return digits;
+        }
+        StringBuilder out = new StringBuilder(digits.length() + length / 3);
+        out.append(digits, 0, sign);
+        int first = length % 3 == 0 ? 3 : length % 3;
+        out.append(digits, sign, sign + first);
+        for (int at = sign + first; at < digits.length(); at += 3) {
+            out.append(',').append(digits, at, at + 3);
+        }
+        return out.toString();
     }
 
     /** Parses {@code requests}, {@code tokens} or {@code usd}, ignoring case. */

@@ -58,6 +58,7 @@ public final class Rule {
     private final Period period;
     private final ZoneId zone;
     private final Duration lease;
+    private String description;
 
     private Rule(Builder<?> b) {
         this.name = b.name;
@@ -201,6 +202,15 @@ public final class Rule {
 
     /** A short description of the limit for people: {@code "20,000 tokens per day"}. */
     public String describe() {
+        String d = description;
+        if (d == null) {
+            d = buildDescription(); // immutable rule: a race builds the same string twice, harmlessly
+            description = d;
+        }
+        return d;
+    }
+
+    private String buildDescription() {
         String amount = meter.format(limit);
         return switch (algorithm) {
             case TOKEN_BUCKET -> "burst of " + amount + ", refilling " + refillAmount + " per "
