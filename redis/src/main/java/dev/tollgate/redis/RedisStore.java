@@ -116,7 +116,7 @@ public final class RedisStore implements Store {
     private static final int MAX_TRACKED = 1_000_000;
     private final Set<Long> localReservations = ConcurrentHashMap.newKeySet();
     private final Set<Long> uncountedReservations = ConcurrentHashMap.newKeySet();
-    private final Map<Limit, String> fields = new ConcurrentHashMap<>();
+    private final Map<Limit, RuleArgs> ruleArgs = new ConcurrentHashMap<>();
 
     // The last time the server reported, and when, by this JVM's nanoTime: a guess of server time for the
     // calendar periods Java hands the script. The script checks the guess; a wrong one costs a retry, never a
@@ -155,7 +155,9 @@ public final class RedisStore implements Store {
                 ? MemoryStore.withClock(b.clock != null ? b.clock : Clock.systemUTC()) : null;
         // Consolidated flushes (many callers pipeline on one connection) and quick reconnects.
         this.resources = ClientSettings.resources();
-        TimeoutOptions timeouts = TimeoutOptions.enabled(b.timeout);
+        // No per-command timer: every call already waits at most the timeout (await) and cancels what is late, so
+        // Lettuce's own timeout would only schedule a second timer per command.
+        TimeoutOptions timeouts = TimeoutOptions.builder().timeoutCommands(false).build();
         SocketOptions socket = SocketOptions.builder().connectTimeout(b.connectTimeout).keepAlive(true).build();
         List<RedisURI> uris = new ArrayList<>();
         for (String uri : b.uris) {
@@ -416,46 +418,29 @@ public final class RedisStore implements Store {
             for (int k = 0; k < n; k++) {
                 Operation op = ops.get(group[k]);
                 Limit limit = op.limit();
-                String field = field(limit);
-                keys[k] = Keys.key(Keys.entityKey(prefix, limit.scope(), op.entity()), limit, field);
-                int b = 5 + APPLY_ARGS_PER_OP * k;
-                args[b - 1] = field;
-                args[b] = Keys.code(limit.algorithm());
-                args[b + 6] = "0";
-                args[b + 7] = "0";
-                args[b + 8] = "0";
-                args[b + 1] = limit.rule().mode() == Mode.LIVE ? "1" : "0";
-                args[b + 2] = Long.toString(Math.min(op.amount(), Rule.MAX_LIMIT + 1));
-                args[b + 3] = Long.toString(limit.limit());
+                RuleArgs rule = ruleArgs(limit);
+                keys[k] = Keys.key(Keys.entityKey(prefix, limit.scope(), op.entity()), limit, rule.field());
+                int b = 4 + APPLY_ARGS_PER_OP * k;
+                System.arraycopy(rule.args(), 0, args, b, APPLY_ARGS_PER_OP);
+                long amount = op.amount();
+                args[b + 3] = amount == 1 ? "1" : Long.toString(Math.min(amount, Rule.MAX_LIMIT + 1));
                 switch (limit.algorithm()) {
                     case TOKEN_BUCKET -> {
-                        // Costs and tolerance as whole micros plus a fraction in 1/refill micros, exactly as
-                        // Algorithms keeps them. Any cost above the tolerance is denied alike; clamping keeps it
-                        // exact in Lua.
-                        long whole = limit.costWhole(op.amount());
-                        boolean clamped = whole > limit.toleranceWhole();
-                        args[b + 4] = Long.toString(clamped ? limit.toleranceWhole() + 1 : whole);
-                        args[b + 5] = Long.toString(clamped ? 0 : limit.costFraction(op.amount()));
-                        args[b + 6] = Long.toString(limit.toleranceWhole());
-                        args[b + 7] = Long.toString(limit.toleranceFraction());
-                        args[b + 8] = Long.toString(limit.refillAmount());
-                    }
-                    case FIXED_WINDOW -> {
-                        args[b + 4] = Long.toString(limit.windowMicros());
-                        args[b + 5] = "0";
+                        // Costs as whole micros plus a fraction in 1/refill micros, exactly as Algorithms keeps
+                        // them. Any cost above the tolerance is denied alike; clamping keeps it exact in Lua.
+                        if (amount != 1) {
+                            long whole = limit.costWhole(amount);
+                            boolean clamped = whole > limit.toleranceWhole();
+                            args[b + 5] = Long.toString(clamped ? limit.toleranceWhole() + 1 : whole);
+                            args[b + 6] = Long.toString(clamped ? 0 : limit.costFraction(amount));
+                        }
                     }
                     case CALENDAR_QUOTA -> {
                         long start = limit.windowStart(guess);
-                        args[b + 4] = Long.toString(start);
-                        args[b + 5] = Long.toString(limit.windowEnd(start));
+                        args[b + 5] = Long.toString(start);
+                        args[b + 6] = Long.toString(limit.windowEnd(start));
                     }
-                    case SLIDING_WINDOW -> {
-                        args[b + 4] = Long.toString(limit.windowMicros());
-                        args[b + 5] = Long.toString(limit.windowMillis());
-                    }
-                    case CONCURRENCY -> {
-                        args[b + 4] = Long.toString(limit.leaseMicros());
-                        args[b + 5] = "0";
+                    default -> {
                     }
                 }
             }
@@ -708,7 +693,50 @@ public final class RedisStore implements Store {
     // ---- keys, slots and time ---------------------------------------------------------------------------------
 
     private String field(Limit limit) {
-        return fields.computeIfAbsent(limit, Keys::field);
+        return ruleArgs(limit).field();
+    }
+
+    private RuleArgs ruleArgs(Limit limit) {
+        RuleArgs r = ruleArgs.get(limit);
+        return r != null ? r : ruleArgs.computeIfAbsent(limit, RuleArgs::of);
+    }
+
+    /**
+     * A rule's apply.lua arguments that do not change from call to call, rendered once: field, algorithm, live,
+     * amount (for 1), limit, p1 .. p5, with a token bucket's cost of 1 unit; the store overwrites the rest.
+     */
+    private record RuleArgs(String field, String[] args) {
+
+        static RuleArgs of(Limit limit) {
+            String[] a = new String[APPLY_ARGS_PER_OP];
+            java.util.Arrays.fill(a, "0");
+            String field = Keys.field(limit);
+            a[0] = field;
+            a[1] = Keys.code(limit.algorithm());
+            a[2] = limit.rule().mode() == Mode.LIVE ? "1" : "0";
+            a[3] = "1";
+            a[4] = Long.toString(limit.limit());
+            switch (limit.algorithm()) {
+                case TOKEN_BUCKET -> {
+                    long whole = limit.costWhole(1);
+                    boolean clamped = whole > limit.toleranceWhole();
+                    a[5] = Long.toString(clamped ? limit.toleranceWhole() + 1 : whole);
+                    a[6] = Long.toString(clamped ? 0 : limit.costFraction(1));
+                    a[7] = Long.toString(limit.toleranceWhole());
+                    a[8] = Long.toString(limit.toleranceFraction());
+                    a[9] = Long.toString(limit.refillAmount());
+                }
+                case FIXED_WINDOW -> a[5] = Long.toString(limit.windowMicros());
+                case SLIDING_WINDOW -> {
+                    a[5] = Long.toString(limit.windowMicros());
+                    a[6] = Long.toString(limit.windowMillis());
+                }
+                case CONCURRENCY -> a[5] = Long.toString(limit.leaseMicros());
+                default -> {
+                }
+            }
+            return new RuleArgs(field, a);
+        }
     }
 
     // Indices of the operations, grouped by the Redis node's slot that holds them, in scope order of first

@@ -27,10 +27,7 @@ for i = 1, n do
   end
 end
 
-local raw = read_fields(function(i)
-  local b = 3 + (i - 1) * ARGS
-  if ARGV[b + 2] ~= '5' then return ARGV[b + 1] end
-end)
+local raw = read_fields(3, ARGS)
 
 for i = 1, n do
   local b = 3 + (i - 1) * ARGS
@@ -38,9 +35,10 @@ for i = 1, n do
   local algo = ARGV[b + 2]
   local diff = tonumber(ARGV[b + 3])
   local p1, p2, p3 = tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5]), tonumber(ARGV[b + 6])
-  local stored = raw[i] and true or false
+  local r = raw[i]
   if algo == '1' then
-    local tat, frac = decode(raw[i])
+    local tat, frac = 0, 0
+    if r then tat, frac = struct.unpack('<d<d', r) end
     local full = tat < now or (tat == now and frac == 0)
     local w, fr
     if diff > 0 then
@@ -57,20 +55,22 @@ for i = 1, n do
     if w then
       local full_at = w
       if fr > 0 then full_at = w + 1 end
-      keep(i, f, encode(w, fr, 0), full_at, stored)
+      keep(i, f, struct.pack('<d<d', w, fr), full_at, r)
     end
   elseif algo == '2' or algo == '3' then
     local e, charged_end
     if algo == '2' then
-      e = floor_start(now, p1) + p1
+      e = now - math.fmod(now, p1) + p1
       charged_end = p2
     else
       e = p2
       charged_end = p3
     end
-    local se, su = decode(raw[i])
     local used = 0
-    if se == e then used = su end
+    if r then
+      local se, su = struct.unpack('<d<d', r)
+      if se == e then used = su end
+    end
     local changed = false
     if diff > 0 then
       used = math.min(used + diff, MAX_LIMIT)
@@ -80,11 +80,12 @@ for i = 1, n do
       changed = true
     end
     if changed then
-      if used > 0 then keep(i, f, num(e) .. ':' .. num(used), e, stored) else keep(i, f, '', now, stored) end
+      if used > 0 then keep(i, f, struct.pack('<d<d', e, used), e, r) else keep(i, f, '', now, r) end
     end
   elseif algo == '4' then
-    local start = floor_start(now, p1)
-    local s1, s2, s3 = decode(raw[i])
+    local start = now - math.fmod(now, p1)
+    local s1, s2, s3 = 0, 0, 0
+    if r then s1, s2, s3 = struct.unpack('<d<d<d', r) end
     local current, previous = roll(s1, s2, s3, start, p1)
     local changed = true
     if diff > 0 then
@@ -103,7 +104,7 @@ for i = 1, n do
       elseif previous > 0 then
         full_at = start + p1
       end
-      keep(i, f, encode(start, current, previous), full_at, stored)
+      keep(i, f, struct.pack('<d<d<d', start, current, previous), full_at, r)
     end
   else
     redis.call('HDEL', KEYS[i], lease_id)

@@ -9,9 +9,13 @@
 -- Invariants:
 --  * Integer arithmetic only. Lua numbers are doubles, exact for integers below 2^53; Java keeps every input in
 --    that range (see docs/redis.md, Numbers). Division uses math.fmod, which is exact, never math.floor(a/b),
---    which can round up across an integer. Numbers are written with %.0f, never tostring (14 digits).
---  * Values are the state layouts of Algorithms, numbers joined by ':', trailing zeros left out ("tat" for a
---    bucket with no fraction). A missing field reads as a full rule (all zeros).
+--    which can round up across an integer. Text numbers are written with %.0f, never tostring (14 digits).
+--  * Values are the state layouts of Algorithms, packed as little-endian doubles with struct.pack ("tat,
+--    fraction" is 16 bytes): one C call reads or writes a whole state, no text is parsed, and a double holds
+--    every integer below 2^53 exactly. Field 'x' is text (%.0f), for operators reading the hash. A missing
+--    field reads as a full rule (all zeros).
+--  * Helpers are few: Redis runs the whole script, prelude included, on every call, and each function
+--    defined, table built or C function called costs tens of nanoseconds of the server's one thread.
 --  * A field is written only when its rule is charged; a field whose rule is full again is deleted. The hash
 --    expires at 'x', the first whole second after the latest full time any of its fields was written with, so
 --    an idle entity holds no memory; 'x' moves only forward, so PEXPIRE runs about once a second per busy
@@ -32,12 +36,16 @@ if ARGV[1] == '' then
 else
   now = tonumber(ARGV[1])
 end
-local slack = tonumber(ARGV[2])
 local lease_id = ARGV[3]
 local n = #KEYS
 
-local function num(x)
-  return string.format('%.0f', x)
+-- Milliseconds from now until time t (micros), plus the test clocks' slack: a PEXPIRE argument.
+local function ttl(t)
+  local d = t - now
+  local r = math.fmod(d, 1000)
+  d = (d - r) / 1000
+  if r > 0 then d = d + 1 end
+  return string.format('%.0f', d + tonumber(ARGV[2]))
 end
 
 local function ceil_div(a, b)
@@ -45,26 +53,6 @@ local function ceil_div(a, b)
   local q = (a - r) / b
   if r > 0 then q = q + 1 end
   return q
-end
-
-local function floor_start(t, window)
-  return t - math.fmod(t, window)
-end
-
--- "a:b:c" with trailing zeros left out -> a, b, c; a missing value -> 0, 0, 0.
-local function decode(raw)
-  if not raw then return 0, 0, 0 end
-  local i = string.find(raw, ':', 1, true)
-  if not i then return tonumber(raw), 0, 0 end
-  local j = string.find(raw, ':', i + 1, true)
-  if not j then return tonumber(string.sub(raw, 1, i - 1)), tonumber(string.sub(raw, i + 1)), 0 end
-  return tonumber(string.sub(raw, 1, i - 1)), tonumber(string.sub(raw, i + 1, j - 1)), tonumber(string.sub(raw, j + 1))
-end
-
-local function encode(a, b, c)
-  if c ~= 0 then return num(a) .. ':' .. num(b) .. ':' .. num(c) end
-  if b ~= 0 then return num(a) .. ':' .. num(b) end
-  return num(a)
 end
 
 -- A sliding window's (current, previous) counts at the window starting at start, from state (s1 start, s2, s3).
@@ -78,21 +66,22 @@ end
 local hashes = {}
 local touched = {}
 
--- Reads field_of(i) of KEYS[i] for every operation that has one, with one HMGET per hash (its 'x' included).
--- Returns raw[i]: the stored string, or false when missing.
-local function read_fields(field_of)
+-- Reads, for every operation i whose algorithm ARGV[base + (i-1)*stride + 2] is not concurrency ('5'), the field
+-- ARGV[base + (i-1)*stride + 1] of KEYS[i], with one HMGET per hash (its 'x' included). Returns raw[i]: the
+-- stored value, or false when missing.
+local function read_fields(base, stride)
   local raw = {}
   for i = 1, n do
-    local f = field_of(i)
-    if f then
+    local b = base + (i - 1) * stride
+    if ARGV[b + 2] ~= '5' then
       local key = KEYS[i]
       local h = hashes[key]
       if not h then
-        h = {fields = {'x'}, ops = {}, set = {}, del = {}, full = 0}
+        h = {fields = {'x'}, ops = {}, set = {}, full = 0}
         hashes[key] = h
         touched[#touched + 1] = key
       end
-      h.fields[#h.fields + 1] = f
+      h.fields[#h.fields + 1] = ARGV[b + 1]
       h.ops[#h.ops + 1] = i
     end
   end
@@ -112,7 +101,10 @@ end
 local function keep(i, f, value, full_at, stored)
   local h = hashes[KEYS[i]]
   if full_at <= now then
-    if stored then h.del[#h.del + 1] = f end
+    if stored then
+      if not h.del then h.del = {} end
+      h.del[#h.del + 1] = f
+    end
   else
     h.set[#h.set + 1] = f
     h.set[#h.set + 1] = value
@@ -125,24 +117,22 @@ local function flush()
   for k = 1, #touched do
     local key = touched[k]
     local h = hashes[key]
-    if #h.set > 0 then
+    local set = h.set
+    if #set > 0 then
       if not h.x or h.full > h.x then
         local x = h.full - math.fmod(h.full, 1000000) + 1000000
-        h.set[#h.set + 1] = 'x'
-        h.set[#h.set + 1] = num(x)
-        redis.call('HSET', key, unpack(h.set))
-        redis.call('PEXPIRE', key, num(ceil_div(x - now, 1000) + slack))
+        set[#set + 1] = 'x'
+        set[#set + 1] = string.format('%.0f', x)
+        redis.call('HSET', key, unpack(set))
+        redis.call('PEXPIRE', key, ttl(x))
+      elseif #set == 2 then
+        redis.call('HSET', key, set[1], set[2])
       else
-        redis.call('HSET', key, unpack(h.set))
+        redis.call('HSET', key, unpack(set))
       end
     end
-    if #h.del > 0 then
+    if h.del then
       redis.call('HDEL', key, unpack(h.del))
     end
   end
-end
-
--- A lease table's expiry: its last lease's.
-local function expire_leases(key, latest)
-  redis.call('PEXPIRE', key, num(ceil_div(latest - now, 1000) + slack))
 end

@@ -90,7 +90,7 @@ class ConcurrencyTest {
             assertThat(a.stats().degradedDecisions() + b.stats().degradedDecisions()).isZero();
         }
         assertThat(admitted.get()).isEqualTo(3_000);
-        String used = servers.first().command("HGET " + prefix + ":{u:alice} " + window.stateName());
-        assertThat(used).endsWith(":3000");
+        String used = servers.first().used(prefix + ":{u:alice}", window.stateName());
+        assertThat(used).isEqualTo(":3000");
     }
 }

@@ -123,7 +123,7 @@ class CrossSlotTest {
     private static long used(String prefix, Scope scope, String entity, Limit limit) {
         String key = Keys.entityKey(prefix, scope, entity);
         for (RedisServers.Node n : cluster.nodes) {
-            String v = n.command("HGET " + key + " " + limit.stateName());
+            String v = n.used(key, limit.stateName());
             if (v != null && !v.startsWith("-MOVED") && !v.equals("$-1")) {
                 return Long.parseLong(v.substring(v.indexOf(':') + 1));
             }

@@ -78,6 +78,15 @@ final class RedisServers implements AutoCloseable {
             }
         }
 
+        /**
+         * The count that a window's or quota's field in an entity's hash holds (the second of its packed numbers),
+         * as the reply came: {@code :count}, {@code $-1} if the field is missing, or an error such as {@code -MOVED}.
+         */
+        String used(String key, String field) {
+            return command("EVAL \"local v = redis.call('HGET', KEYS[1], ARGV[1]) if not v then return nil end"
+                    + " local e, used = struct.unpack('<d<d', v) return used\" 1 " + key + " " + field);
+        }
+
         /** A field of {@code INFO section}, or null. */
         String info(String section, String field) {
             String text = bulk("INFO " + section);

@@ -90,7 +90,7 @@ class SlotMigrationTest {
             pool.shutdown();
 
             assertThat(errors).isEmpty();
-            String used = target.command("HGET " + prefix + ":{u:mover} " + window.stateName());
+            String used = target.used(prefix + ":{u:mover}", window.stateName());
             assertThat(Long.parseLong(used.substring(used.indexOf(':') + 1))).as("state moved with the slot, " + degraded
                     + " calls decided by the failure mode").isEqualTo(admitted.get());
         }
