@@ -91,7 +91,7 @@ public final class GatewayBench {
         client.setIdleTimeout(120_000);
         client.start();
 
-        out("# Gateway benchmark, " + Instant.now());
+        out("# Gateway benchmark, " + Instant.now() + ", load average " + loadAverage());
         out("machine: " + Runtime.getRuntime().availableProcessors() + " CPUs, JDK " + System.getProperty("java.version"));
         out("");
 
@@ -105,12 +105,7 @@ public final class GatewayBench {
             if (what.contains("latency")) {
                 int tgPort = freePort();
                 Path config = config(mockPort, null);
-                List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx512m"));
-                if (!opt("tollgate-jvm", "").isEmpty()) {
-                    cmd.addAll(List.of(opt("tollgate-jvm", "").split(" ")));
-                }
-                cmd.addAll(List.of("-jar", jar, "serve", "--config", config.toString(), "--port", "" + tgPort));
-                start("tollgate", cmd, tgPort);
+                start("tollgate", tollgate(jar, config, tgPort), tgPort);
                 targets.put("Tollgate (memory)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
                         GatewayBench::key, List.of()));
                 if (!portkey.isEmpty()) {
@@ -126,8 +121,7 @@ public final class GatewayBench {
                 start("redis", List.of(redisServer, "--port", "" + redisPort, "--save", "", "--appendonly", "no"), redisPort);
                 int tgPort = freePort();
                 Path config = config(mockPort, "redis://127.0.0.1:" + redisPort);
-                start("tollgate-redis", List.of(java(), "-Xmx512m", "-jar", jar, "serve", "--config", config.toString(),
-                        "--port", "" + tgPort), tgPort);
+                start("tollgate-redis", tollgate(jar, config, tgPort), tgPort);
                 targets.put("Tollgate (Redis)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
                         GatewayBench::key, List.of()));
             }
@@ -138,41 +132,50 @@ public final class GatewayBench {
             for (Target t : targets.values()) { // warm every path up once, JIT included
                 openLoop(t, 500, warmup);
             }
-            out("## Latency, open loop (microseconds; added = path minus direct, same rate, same run)");
-            out("");
-            out("| rate (rps) | path | p50 | p99 | p99.9 | max | added p50 | added p99 | errors | 429s |");
-            out("|---|---|---|---|---|---|---|---|---|---|");
-            // Path by path, every rate, the peer last: a path pushed past saturation keeps a backlog for a while,
-            // and that backlog must not land on another path's measurement.
+            int repeat = Integer.parseInt(opt("repeat", "1"));
             int[] rates = parseInts(opt("rates", "500,1000,2000"));
-            Map<Integer, Stats> direct = new LinkedHashMap<>();
-            List<String> rows = new ArrayList<>();
-            for (Map.Entry<String, Target> e : targets.entrySet()) {
-                for (int rate : rates) {
-                    openLoop(e.getValue(), rate, 2); // settle at the rate before measuring
-                    Stats s = openLoop(e.getValue(), rate, seconds);
-                    Stats d = direct.putIfAbsent(rate, s);
-                    boolean first = d == null;
-                    rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d |", rate,
-                            e.getKey(), s.p50, s.p99, s.p999, s.max, first ? "-" : "+" + (s.p50 - d.p50),
-                            first ? "-" : "+" + (s.p99 - d.p99), s.errors, s.limited));
-                    System.err.println(rows.get(rows.size() - 1));
+            int[] peerRates = parseInts(opt("peer-rates", opt("rates", "500,1000,2000")));
+            int inflight = Integer.parseInt(opt("inflight", "128"));
+            // results.get(path).get(rate) holds one Stats per repetition; rate 0 is the closed-loop maximum
+            Map<String, Map<Integer, List<Stats>>> results = new LinkedHashMap<>();
+            for (int rep = 1; rep <= repeat; rep++) {
+                out("## Repetition " + rep + " of " + repeat + " (started " + Instant.now() + ", load average "
+                        + loadAverage() + ")");
+                out("");
+                out("| rate (rps) | path | p50 | p99 | p99.9 | max | added p50 | added p99 | errors | 429s |");
+                out("|---|---|---|---|---|---|---|---|---|---|");
+                // Path by path, every rate, the peer last: a path pushed past saturation keeps a backlog for a
+                // while, and that backlog must not land on another path's measurement.
+                List<String> rows = new ArrayList<>();
+                for (Map.Entry<String, Target> e : targets.entrySet()) {
+                    for (int rate : e.getValue() == peer ? peerRates : rates) {
+                        openLoop(e.getValue(), rate, 2); // settle at the rate before measuring
+                        Stats s = openLoop(e.getValue(), rate, seconds);
+                        results.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>())
+                                .computeIfAbsent(rate, k -> new ArrayList<>()).add(s);
+                        Stats d = results.get("direct to mock").get(rate).get(rep - 1);
+                        boolean first = d == s;
+                        rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d |",
+                                rate, e.getKey(), s.p50, s.p99, s.p999, s.max, first ? "-" : signed(s.p50 - d.p50),
+                                first ? "-" : signed(s.p99 - d.p99), s.errors, s.limited));
+                        System.err.println(rows.get(rows.size() - 1));
+                    }
                 }
+                rows.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.split("\\|")[1].trim())));
+                rows.forEach(this::out);
+                out("");
+                out("| path | requests/s (closed loop, " + inflight + " in flight, " + seconds + " s) | p50 (us) | p99 (us) | errors | 429s |");
+                out("|---|---|---|---|---|---|");
+                for (Map.Entry<String, Target> e : targets.entrySet()) {
+                    closedLoop(e.getValue(), inflight, 2);
+                    Stats s = closedLoop(e.getValue(), inflight, seconds);
+                    results.get(e.getKey()).computeIfAbsent(0, k -> new ArrayList<>()).add(s);
+                    out(String.format(Locale.ROOT, "| %s | %.0f | %d | %d | %d | %d |", e.getKey(), s.rate, s.p50,
+                            s.p99, s.errors, s.limited));
+                }
+                out("");
             }
-            rows.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.split("\\|")[1].trim())));
-            rows.forEach(this::out);
-            out("");
-            out("## Maximum throughput, closed loop (" + opt("inflight", "128") + " requests in flight, " + seconds + " s)");
-            out("");
-            out("| path | requests/s | p50 (us) | p99 (us) | errors | 429s |");
-            out("|---|---|---|---|---|---|");
-            for (Map.Entry<String, Target> e : targets.entrySet()) {
-                closedLoop(e.getValue(), Integer.parseInt(opt("inflight", "128")), 2);
-                Stats s = closedLoop(e.getValue(), Integer.parseInt(opt("inflight", "128")), seconds);
-                out(String.format(Locale.ROOT, "| %s | %.0f | %d | %d | %d | %d |", e.getKey(), s.rate, s.p50, s.p99,
-                        s.errors, s.limited));
-            }
-            out("");
+            medians(results, rates, repeat);
             stopAll();
         }
         if (what.contains("streams")) {
@@ -232,6 +235,72 @@ public final class GatewayBench {
                 h.getMaxValue(), errors.get() + done.getCount(), limited.get(), rate);
     }
 
+    static String signed(long v) {
+        return (v >= 0 ? "+" : "") + v;
+    }
+
+    static long median(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** Medians across repetitions; "added" is the median of each repetition's difference to the direct path. */
+    void medians(Map<String, Map<Integer, List<Stats>>> results, int[] rates, int repeat) {
+        List<Stats> directRuns;
+        out("## Medians over " + repeat + " repetitions (microseconds; added = path minus direct, same repetition)");
+        out("");
+        out("| rate (rps) | path | p50 | p99 | added p50 | added p99 | added p50, each repetition | added p99, each repetition | errors |");
+        out("|---|---|---|---|---|---|---|---|---|");
+        for (int rate : rates) {
+            directRuns = results.get("direct to mock").get(rate);
+            for (Map.Entry<String, Map<Integer, List<Stats>>> e : results.entrySet()) {
+                List<Stats> runs = e.getValue().get(rate);
+                if (runs == null) {
+                    continue;
+                }
+                List<Long> p50 = new ArrayList<>();
+                List<Long> p99 = new ArrayList<>();
+                List<Long> a50 = new ArrayList<>();
+                List<Long> a99 = new ArrayList<>();
+                long errors = 0;
+                for (int i = 0; i < runs.size(); i++) {
+                    p50.add(runs.get(i).p50);
+                    p99.add(runs.get(i).p99);
+                    a50.add(runs.get(i).p50 - directRuns.get(i).p50);
+                    a99.add(runs.get(i).p99 - directRuns.get(i).p99);
+                    errors += runs.get(i).errors;
+                }
+                boolean direct = e.getKey().equals("direct to mock");
+                out(String.format(Locale.ROOT, "| %d | %s | %d | %d | %s | %s | %s | %s | %d |", rate, e.getKey(),
+                        median(p50), median(p99), direct ? "-" : signed(median(a50)), direct ? "-" : signed(median(a99)),
+                        direct ? "-" : a50.stream().map(GatewayBench::signed).toList(),
+                        direct ? "-" : a99.stream().map(GatewayBench::signed).toList(), errors));
+            }
+        }
+        out("");
+        List<Stats> peerRuns = results.containsKey("Portkey 1.15.2") ? results.get("Portkey 1.15.2").get(0) : null;
+        out("| path | requests/s, median | each repetition | ratio to Portkey, median | each repetition |");
+        out("|---|---|---|---|---|");
+        for (Map.Entry<String, Map<Integer, List<Stats>>> e : results.entrySet()) {
+            List<Stats> runs = e.getValue().get(0);
+            List<Long> rps = runs.stream().map(r -> Math.round(r.rate)).toList();
+            List<Double> ratios = new ArrayList<>();
+            if (peerRuns != null) {
+                for (int i = 0; i < runs.size(); i++) {
+                    ratios.add(runs.get(i).rate / peerRuns.get(i).rate);
+                }
+            }
+            List<Double> sortedRatios = ratios.stream().sorted().toList();
+            String ratio = sortedRatios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.1fx",
+                    sortedRatios.size() % 2 == 1 ? sortedRatios.get(sortedRatios.size() / 2)
+                            : (sortedRatios.get(sortedRatios.size() / 2 - 1) + sortedRatios.get(sortedRatios.size() / 2)) / 2);
+            out(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |", e.getKey(), median(rps), rps, ratio,
+                    ratios.stream().map(r -> String.format(Locale.ROOT, "%.1fx", r)).toList()));
+        }
+        out("");
+    }
+
     static void count(Result result, AtomicLong errors, AtomicLong limited) {
         if (result.isFailed()) {
             errors.incrementAndGet();
@@ -282,8 +351,7 @@ public final class GatewayBench {
                 "--output-tokens", opt("stream-tokens", "400"), "--token-delay", "50ms"), mockPort);
         int tgPort = freePort();
         Path config = config(mockPort, null);
-        Process gateway = start("tollgate-streams", List.of(java(), "-Xmx512m", "-jar", jar, "serve", "--config",
-                config.toString(), "--port", "" + tgPort), tgPort);
+        Process gateway = start("tollgate-streams", tollgate(jar, config, tgPort), tgPort);
         Target t = new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions", GatewayBench::key, List.of());
         CountDownLatch firstBytes = new CountDownLatch(count);
         CountDownLatch finished = new CountDownLatch(count);
@@ -412,6 +480,37 @@ public final class GatewayBench {
         Path file = Files.createTempFile("tollgate-bench-", ".yaml");
         Files.writeString(file, yaml);
         return file;
+    }
+
+    /**
+     * The command that starts Tollgate: the JVM options of gateway/jvm.options (as ./tollgate serve uses them), then
+     * --tollgate-jvm's.
+     */
+    List<String> tollgate(String jar, Path config, int port) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(jvmOptions());
+        if (!opt("tollgate-jvm", "").isEmpty()) {
+            cmd.addAll(List.of(opt("tollgate-jvm", "").split(" ")));
+        }
+        cmd.addAll(List.of("-jar", jar, "serve", "--config", config.toString(), "--port", "" + port));
+        return cmd;
+    }
+
+    List<String> jvmOptions() throws IOException {
+        Path file = Path.of(opt("jvm-options", "gateway/jvm.options"));
+        if (!Files.exists(file)) {
+            return List.of("-Xmx512m");
+        }
+        return Files.readAllLines(file).stream().map(l -> l.replaceAll("#.*", "").trim()).filter(l -> !l.isEmpty())
+                .toList();
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     static String java() {

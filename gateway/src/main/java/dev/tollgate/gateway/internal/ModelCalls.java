@@ -20,9 +20,12 @@ import dev.tollgate.providers.UsageMeters;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpFields;
@@ -69,6 +72,12 @@ public final class ModelCalls {
      * must stay short. Chat requests are mostly far below this.
      */
     static final int INLINE_BODY_BYTES = 16 * 1024;
+    private static final Map<String, Endpoint> ROUTES = Map.of(
+            "/v1/chat/completions", Endpoint.OPENAI_CHAT,
+            "/v1/responses", Endpoint.OPENAI_RESPONSES,
+            "/v1/completions", Endpoint.OPENAI_COMPLETIONS,
+            "/v1/embeddings", Endpoint.OPENAI_EMBEDDINGS,
+            "/v1/messages", Endpoint.ANTHROPIC_MESSAGES);
     private static final List<String> FORWARDED = List.of("anthropic-version", "anthropic-beta", "openai-beta", "accept");
     private static final List<String> RETURNED = List.of("x-request-id", "request-id", "openai-processing-ms",
             "anthropic-organization-id", "openai-version");
@@ -79,6 +88,7 @@ public final class ModelCalls {
     private final Config config;
     private final boolean inline;
     private final Executor blocking;
+    private final Map<Endpoint, Target> targets = new EnumMap<>(Endpoint.class);
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong denials = new AtomicLong();
 
@@ -96,6 +106,7 @@ public final class ModelCalls {
         this.config = config;
         this.inline = inline;
         this.blocking = blocking;
+        ROUTES.forEach((path, endpoint) -> targets.put(endpoint, Target.of(endpoint, path, config)));
     }
 
     /** Reservations open right now (reserved, not yet settled). */
@@ -110,14 +121,7 @@ public final class ModelCalls {
 
     /** The endpoint a path names, or null. */
     public static Endpoint endpoint(String path) {
-        return switch (path) {
-            case "/v1/chat/completions" -> Endpoint.OPENAI_CHAT;
-            case "/v1/responses" -> Endpoint.OPENAI_RESPONSES;
-            case "/v1/completions" -> Endpoint.OPENAI_COMPLETIONS;
-            case "/v1/embeddings" -> Endpoint.OPENAI_EMBEDDINGS;
-            case "/v1/messages" -> Endpoint.ANTHROPIC_MESSAGES;
-            default -> null;
-        };
+        return ROUTES.get(path);
     }
 
     /**
@@ -228,7 +232,7 @@ public final class ModelCalls {
                 return;
             }
             settlement = admission.settlement();
-            Target target = Target.of(endpoint, config, request);
+            Target target = targets.get(endpoint);
             org.eclipse.jetty.client.Request call = upstream.send(target.upstream(), target.url(), body,
                     providerHeaders(endpoint, target.upstream(), request), this);
             // A client that goes away aborts the provider's call, which then completes here as failed.
@@ -419,19 +423,18 @@ public final class ModelCalls {
         }
     }
 
-    /** Where a call goes: the provider's URL for the request's path. */
-    private record Target(Config.UpstreamConfig upstream, String url) {
-        static Target of(Endpoint endpoint, Config config, Request request) {
+    /** Where a call to an endpoint goes: its provider and the URL (parsed once, not per call). */
+    private record Target(Config.UpstreamConfig upstream, URI url) {
+        static Target of(Endpoint endpoint, String path, Config config) {
             Config.UpstreamConfig target = endpoint.isAnthropic() ? config.anthropic() : config.openai();
-            String path = request.getHttpURI().getPath();
-            return new Target(target, endpoint.isAnthropic() ? target.baseUrl() + path
-                    : target.baseUrl() + path.substring("/v1".length()));
+            return new Target(target, URI.create(endpoint.isAnthropic() ? target.baseUrl() + path
+                    : target.baseUrl() + path.substring("/v1".length())));
         }
     }
 
     private void forward(Endpoint endpoint, RequestEstimate estimate, byte[] body, Request request, Response response,
                          Settlement settlement, Format format) throws IOException {
-        Target target = Target.of(endpoint, config, request);
+        Target target = targets.get(endpoint);
         boolean usageAdded = false;
         byte[] sent = body;
         if (estimate.streaming() && !endpoint.isAnthropic() && endpoint != Endpoint.OPENAI_RESPONSES) {

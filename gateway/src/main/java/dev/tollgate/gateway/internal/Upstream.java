@@ -3,6 +3,7 @@ package dev.tollgate.gateway.internal;
 import dev.tollgate.gateway.Config;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -16,15 +17,16 @@ import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.util.thread.Invocable;
 
 /**
  * The providers, over one pooled keep-alive Jetty {@link HttpClient}: connections are reused across calls, opening
  * one is bounded by the connect timeout, a silence longer than the idle timeout (between two stream events, say)
  * fails the call, and a whole exchange is bounded by the total timeout. Two ways to call:
  * <ul>
- *   <li>{@link #send(Config.UpstreamConfig, String, byte[], String...)} blocks (a virtual thread) until the response
+ *   <li>{@link #send(Config.UpstreamConfig, URI, byte[], String...)} blocks (a virtual thread) until the response
  *       headers arrive and then reads the body as it streams, from the response's content source;</li>
- *   <li>{@link #send(Config.UpstreamConfig, String, byte[], String[], Answered)} never blocks: the whole answer, up
+ *   <li>{@link #send(Config.UpstreamConfig, URI, byte[], String[], Answered)} never blocks: the whole answer, up
  *       to {@link #MAX_ANSWER_BYTES}, is handed to a callback on the client's own thread once it is complete.</li>
  * </ul>
  */
@@ -99,6 +101,10 @@ public final class Upstream implements AutoCloseable {
     /** A client with the connect timeout of the given upstreams (the longer of the two). */
     public Upstream(Config.UpstreamConfig openai, Config.UpstreamConfig anthropic) {
         client = new HttpClient();
+        // Every listener this client is given only hands data on (completes a future, wakes a reader, meters and
+        // settles an inline call, writes without blocking), so responses are handled on the selector thread that
+        // read them, with no hand-off to another pool thread.
+        client.getHttpClientTransport().setInvocationType(Invocable.InvocationType.NON_BLOCKING);
         client.setConnectTimeout(Math.max(openai.connectTimeout().toMillis(), anthropic.connectTimeout().toMillis()));
         client.setIdleTimeout(Math.max(openai.idleTimeout().toMillis(), anthropic.idleTimeout().toMillis()));
         client.setMaxConnectionsPerDestination(16_384); // a long stream holds its connection; thousands may be open
@@ -119,7 +125,7 @@ public final class Upstream implements AutoCloseable {
      * @param headers name/value pairs to send, the provider key among them
      * @throws Failure when the provider cannot be reached or sends no headers within the timeouts
      */
-    public Call send(Config.UpstreamConfig upstream, String url, byte[] body, String... headers) throws Failure {
+    public Call send(Config.UpstreamConfig upstream, URI url, byte[] body, String... headers) throws Failure {
         Request request = request(upstream, url, body, headers);
         CompletableFuture<Call> answer = new CompletableFuture<>();
         // The body is read from the response's content source, chunk by chunk as the client parses it: a provider
@@ -155,7 +161,7 @@ public final class Upstream implements AutoCloseable {
      *
      * @return the call in flight, to {@link Request#abort abort} when the client goes
      */
-    public Request send(Config.UpstreamConfig upstream, String url, byte[] body, String[] headers, Answered answered) {
+    public Request send(Config.UpstreamConfig upstream, URI url, byte[] body, String[] headers, Answered answered) {
         Request request = request(upstream, url, body, headers);
         request.send(new BufferingResponseListener(MAX_ANSWER_BYTES) {
             @Override
@@ -189,7 +195,7 @@ public final class Upstream implements AutoCloseable {
                 + cause.getClass().getSimpleName(), cause, connect && !answering, timeout, false);
     }
 
-    private Request request(Config.UpstreamConfig upstream, String url, byte[] body, String[] headers) {
+    private Request request(Config.UpstreamConfig upstream, URI url, byte[] body, String[] headers) {
         Request request = client.newRequest(url)
                 .method(body == null ? HttpMethod.GET : HttpMethod.POST)
                 .timeout(upstream.timeout().toMillis(), TimeUnit.MILLISECONDS)
