@@ -69,13 +69,13 @@ final class Keys {
     }
 
     /** The algorithm's code in the scripts' argument lists. */
-    static String code(Algorithm algorithm) {
+    static long code(Algorithm algorithm) {
         return switch (algorithm) {
-            case TOKEN_BUCKET -> "1";
-            case FIXED_WINDOW -> "2";
-            case CALENDAR_QUOTA -> "3";
-            case SLIDING_WINDOW -> "4";
-            case CONCURRENCY -> "5";
+            case TOKEN_BUCKET -> 1;
+            case FIXED_WINDOW -> 2;
+            case CALENDAR_QUOTA -> 3;
+            case SLIDING_WINDOW -> 4;
+            case CONCURRENCY -> 5;
         };
     }
 }

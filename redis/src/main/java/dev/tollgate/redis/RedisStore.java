@@ -32,9 +32,14 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -79,10 +84,13 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RedisStore implements Store {
 
     private static final long MAX_DEBT = Algorithms.MAX_DEBT_MICROS;
-    // apply.lua reads field, algorithm, live, amount, limit and five parameters per operation; adjust.lua reads
-    // field, algorithm, diff and three parameters per correction.
-    private static final int APPLY_ARGS_PER_OP = 10;
-    private static final int ADJUST_ARGS_PER_OP = 6;
+    // Keys are text; script arguments are bytes, so that each operation's numbers travel as one argument of
+    // packed little-endian doubles: apply.lua's algorithm, live, amount, limit and p1 .. p5, adjust.lua's
+    // algorithm, diff and p1 .. p3. Every one is an integer below 2^53, which a double holds exactly.
+    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    private static final byte[] EMPTY = new byte[0];
+    private static final byte[] ONE = {'1'};
+    private static final byte[] ZERO = {'0'};
     private static final int CALENDAR_RETRIES = 3;
     // Both scripts start with the prelude: time, number rules, the hash layout and its expiry, written once.
     private static final String PRELUDE_LUA = resource("prelude.lua");
@@ -96,14 +104,14 @@ public final class RedisStore implements Store {
     private final ClientResources resources;
     // Null until a first connection succeeds: a store built while Redis is down starts in its failure mode and
     // connects when Redis appears. Once connected, Lettuce reconnects by itself.
-    private final java.util.function.Supplier<StatefulConnection<String, String>> connector;
+    private final java.util.function.Supplier<StatefulConnection<String, byte[]>> connector;
     private final java.util.concurrent.locks.ReentrantLock connecting = new java.util.concurrent.locks.ReentrantLock();
-    private volatile StatefulConnection<String, String> connection;
-    private volatile RedisScriptingAsyncCommands<String, String> commands;
+    private volatile StatefulConnection<String, byte[]> connection;
+    private volatile RedisScriptingAsyncCommands<String, byte[]> commands;
     private final boolean cluster;
     private final String prefix;
     private final Clock clock;
-    private final String slackMillis;
+    private final byte[] slackMillis;
     private final long timeoutNanos;
     private final long retryAfterFailureNanos;
     private final FailureMode failureMode;
@@ -146,7 +154,7 @@ public final class RedisStore implements Store {
         this.description = b.uris.toString();
         this.prefix = b.prefix;
         this.clock = b.clock;
-        this.slackMillis = b.clock == null ? "0" : Long.toString(b.testClockTtlSlack.toMillis());
+        this.slackMillis = ascii(b.clock == null ? 0 : b.testClockTtlSlack.toMillis());
         this.timeoutNanos = b.timeout.toNanos();
         this.retryAfterFailureNanos = b.retryAfterFailure.toNanos();
         this.failureMode = b.failureMode;
@@ -178,7 +186,7 @@ public final class RedisStore implements Store {
                             .build())
                     .build());
             this.client = c::shutdown;
-            this.connector = c::connect;
+            this.connector = () -> c.connect(CODEC);
         } else {
             RedisClient c = RedisClient.create(resources, uris.get(0));
             c.setOptions(ClientOptions.builder()
@@ -189,7 +197,7 @@ public final class RedisStore implements Store {
                     .maintNotificationsConfig(MaintNotificationsConfig.disabled())
                     .build());
             this.client = c::shutdown;
-            this.connector = c::connect;
+            this.connector = () -> c.connect(CODEC);
         }
         try {
             connect();
@@ -199,8 +207,8 @@ public final class RedisStore implements Store {
     }
 
     // Connects if not yet connected. One thread connects; the others do not wait for it but fail at once.
-    private RedisScriptingAsyncCommands<String, String> connect() {
-        RedisScriptingAsyncCommands<String, String> c = commands;
+    private RedisScriptingAsyncCommands<String, byte[]> connect() {
+        RedisScriptingAsyncCommands<String, byte[]> c = commands;
         if (c != null) {
             return c;
         }
@@ -209,10 +217,10 @@ public final class RedisStore implements Store {
         }
         try {
             if (commands == null) {
-                StatefulConnection<String, String> conn = connector.get();
+                StatefulConnection<String, byte[]> conn = connector.get();
                 connection = conn;
-                commands = conn instanceof StatefulRedisClusterConnection<String, String> cc ? cc.async()
-                        : ((StatefulRedisConnection<String, String>) conn).async();
+                commands = conn instanceof StatefulRedisClusterConnection<String, byte[]> cc ? cc.async()
+                        : ((StatefulRedisConnection<String, byte[]>) conn).async();
             }
             return commands;
         } catch (RuntimeException e) {
@@ -312,7 +320,7 @@ public final class RedisStore implements Store {
     @Override
     public void close() {
         try {
-            StatefulConnection<String, String> conn = connection;
+            StatefulConnection<String, byte[]> conn = connection;
             if (conn != null) {
                 conn.close();
             }
@@ -408,41 +416,42 @@ public final class RedisStore implements Store {
     private long[] runApply(List<Operation> ops, int[] group, boolean commit, long reservationId) {
         int n = group.length;
         String[] keys = new String[n];
-        String[] args = new String[4 + APPLY_ARGS_PER_OP * n];
+        byte[][] args = new byte[4 + 2 * n][];
         long guess = clock != null ? CalendarPeriods.toMicros(clock.instant()) : guessServerMicros();
-        args[0] = clock != null ? Long.toString(guess) : "";
+        args[0] = clock != null ? ascii(guess) : EMPTY;
         args[1] = slackMillis;
-        args[2] = Long.toString(reservationId);
-        args[3] = commit ? "1" : "0";
+        args[2] = ascii(reservationId);
+        args[3] = commit ? ONE : ZERO;
         for (int attempt = 0; ; attempt++) {
             for (int k = 0; k < n; k++) {
                 Operation op = ops.get(group[k]);
                 Limit limit = op.limit();
                 RuleArgs rule = ruleArgs(limit);
                 keys[k] = Keys.key(Keys.entityKey(prefix, limit.scope(), op.entity()), limit, rule.field());
-                int b = 4 + APPLY_ARGS_PER_OP * k;
-                System.arraycopy(rule.args(), 0, args, b, APPLY_ARGS_PER_OP);
+                int b = 4 + 2 * k;
+                args[b] = rule.fieldBytes();
                 long amount = op.amount();
-                args[b + 3] = amount == 1 ? "1" : Long.toString(Math.min(amount, Rule.MAX_LIMIT + 1));
-                switch (limit.algorithm()) {
-                    case TOKEN_BUCKET -> {
-                        // Costs as whole micros plus a fraction in 1/refill micros, exactly as Algorithms keeps
-                        // them. Any cost above the tolerance is denied alike; clamping keeps it exact in Lua.
-                        if (amount != 1) {
-                            long whole = limit.costWhole(amount);
-                            boolean clamped = whole > limit.toleranceWhole();
-                            args[b + 5] = Long.toString(clamped ? limit.toleranceWhole() + 1 : whole);
-                            args[b + 6] = Long.toString(clamped ? 0 : limit.costFraction(amount));
-                        }
-                    }
-                    case CALENDAR_QUOTA -> {
-                        long start = limit.windowStart(guess);
-                        args[b + 5] = Long.toString(start);
-                        args[b + 6] = Long.toString(limit.windowEnd(start));
-                    }
-                    default -> {
-                    }
+                boolean calendar = limit.algorithm() == Algorithm.CALENDAR_QUOTA;
+                if (amount == 1 && !calendar) {
+                    // The numbers rendered once for this rule are the call's: shared, never written to.
+                    args[b + 1] = rule.numbers();
+                    continue;
                 }
+                ByteBuffer p = ByteBuffer.wrap(rule.numbers().clone()).order(ByteOrder.LITTLE_ENDIAN);
+                p.putDouble(2 * 8, Math.min(amount, Rule.MAX_LIMIT + 1));
+                if (limit.algorithm() == Algorithm.TOKEN_BUCKET) {
+                    // Costs as whole micros plus a fraction in 1/refill micros, exactly as Algorithms keeps them.
+                    // Any cost above the tolerance is denied alike; clamping keeps it exact in Lua.
+                    long whole = limit.costWhole(amount);
+                    boolean clamped = whole > limit.toleranceWhole();
+                    p.putDouble(4 * 8, clamped ? limit.toleranceWhole() + 1 : whole);
+                    p.putDouble(5 * 8, clamped ? 0 : limit.costFraction(amount));
+                } else if (calendar) {
+                    long start = limit.windowStart(guess);
+                    p.putDouble(4 * 8, start);
+                    p.putDouble(5 * 8, limit.windowEnd(start));
+                }
+                args[b + 1] = p.array();
             }
             List<Object> reply = eval(APPLY_SHA, APPLY_LUA, keys, args);
             long[] r = longs(reply);
@@ -469,24 +478,23 @@ public final class RedisStore implements Store {
         }
         int n = live.size();
         String[] keys = new String[n];
-        String[] args = new String[3 + ADJUST_ARGS_PER_OP * n];
+        byte[][] args = new byte[3 + 2 * n][];
         long guess = clock != null ? CalendarPeriods.toMicros(clock.instant()) : guessServerMicros();
-        args[0] = clock != null ? Long.toString(guess) : "";
+        args[0] = clock != null ? ascii(guess) : EMPTY;
         args[1] = slackMillis;
-        args[2] = Long.toString(reservationId);
+        args[2] = ascii(reservationId);
         for (int attempt = 0; ; attempt++) {
             for (int k = 0; k < n; k++) {
                 Correction c = live.get(k);
                 Limit limit = c.limit();
-                String field = field(limit);
-                keys[k] = Keys.key(Keys.entityKey(prefix, limit.scope(), c.entity()), limit, field);
-                int b = 4 + ADJUST_ARGS_PER_OP * k;
-                args[b - 1] = field;
-                args[b] = Keys.code(limit.algorithm());
+                RuleArgs rule = ruleArgs(limit);
+                keys[k] = Keys.key(Keys.entityKey(prefix, limit.scope(), c.entity()), limit, rule.field());
+                int b = 3 + 2 * k;
+                args[b] = rule.fieldBytes();
                 long diff;
-                String p1 = "0";
-                String p2 = "0";
-                String p3 = "0";
+                long p1 = 0;
+                long p2 = 0;
+                long p3 = 0;
                 switch (limit.algorithm()) {
                     case TOKEN_BUCKET -> {
                         // The direction, then the exact cost of the difference (whole micros, 1/refill fraction).
@@ -494,33 +502,30 @@ public final class RedisStore implements Store {
                         long whole = limit.costWhole(units);
                         boolean clamped = whole > 2 * MAX_DEBT;
                         diff = Long.signum(c.actual() - c.estimated());
-                        p1 = Long.toString(clamped ? 2 * MAX_DEBT : whole);
-                        p2 = Long.toString(clamped ? 0 : limit.costFraction(units));
-                        p3 = Long.toString(limit.refillAmount());
+                        p1 = clamped ? 2 * MAX_DEBT : whole;
+                        p2 = clamped ? 0 : limit.costFraction(units);
+                        p3 = limit.refillAmount();
                     }
                     case FIXED_WINDOW -> {
                         diff = clamp(c.actual() - c.estimated(), Rule.MAX_LIMIT);
-                        p1 = Long.toString(limit.windowMicros());
-                        p2 = Long.toString(limit.windowEnd(limit.windowStart(reservedAt)));
+                        p1 = limit.windowMicros();
+                        p2 = limit.windowEnd(limit.windowStart(reservedAt));
                     }
                     case CALENDAR_QUOTA -> {
                         diff = clamp(c.actual() - c.estimated(), Rule.MAX_LIMIT);
                         long start = limit.windowStart(guess);
-                        p1 = Long.toString(start);
-                        p2 = Long.toString(limit.windowEnd(start));
-                        p3 = Long.toString(limit.windowEnd(limit.windowStart(reservedAt)));
+                        p1 = start;
+                        p2 = limit.windowEnd(start);
+                        p3 = limit.windowEnd(limit.windowStart(reservedAt));
                     }
                     case SLIDING_WINDOW -> {
                         diff = clamp(c.actual() - c.estimated(), Rule.MAX_LIMIT);
-                        p1 = Long.toString(limit.windowMicros());
-                        p2 = Long.toString(Math.floorDiv(reservedAt, limit.windowMicros()) * limit.windowMicros());
+                        p1 = limit.windowMicros();
+                        p2 = Math.floorDiv(reservedAt, limit.windowMicros()) * limit.windowMicros();
                     }
                     default -> diff = 0;
                 }
-                args[b + 1] = Long.toString(diff);
-                args[b + 2] = p1;
-                args[b + 3] = p2;
-                args[b + 4] = p3;
+                args[b + 1] = doubles(Keys.code(limit.algorithm()), diff, p1, p2, p3);
             }
             long[] r = longs(eval(ADJUST_SHA, ADJUST_LUA, keys, args));
             noteServerTime(r[0]);
@@ -564,7 +569,7 @@ public final class RedisStore implements Store {
         }
     }
 
-    private List<Object> eval(String sha, String script, String[] keys, String[] args) {
+    private List<Object> eval(String sha, String script, String[] keys, byte[][] args) {
         redisCalls.increment();
         try {
             return await(connect().evalsha(sha, ScriptOutputType.MULTI, keys, args));
@@ -692,51 +697,57 @@ public final class RedisStore implements Store {
 
     // ---- keys, slots and time ---------------------------------------------------------------------------------
 
-    private String field(Limit limit) {
-        return ruleArgs(limit).field();
-    }
-
     private RuleArgs ruleArgs(Limit limit) {
         RuleArgs r = ruleArgs.get(limit);
         return r != null ? r : ruleArgs.computeIfAbsent(limit, RuleArgs::of);
     }
 
     /**
-     * A rule's apply.lua arguments that do not change from call to call, rendered once: field, algorithm, live,
-     * amount (for 1), limit, p1 .. p5, with a token bucket's cost of 1 unit; the store overwrites the rest.
+     * A rule's apply.lua arguments, rendered once: its field (empty for a concurrency rule, whose leases have a key
+     * of their own) and its numbers for an amount of 1 (algorithm, live, amount, limit, p1 .. p5); the store
+     * writes a copy where a call differs.
      */
-    private record RuleArgs(String field, String[] args) {
+    private record RuleArgs(String field, byte[] fieldBytes, byte[] numbers) {
 
         static RuleArgs of(Limit limit) {
-            String[] a = new String[APPLY_ARGS_PER_OP];
-            java.util.Arrays.fill(a, "0");
-            String field = Keys.field(limit);
-            a[0] = field;
-            a[1] = Keys.code(limit.algorithm());
-            a[2] = limit.rule().mode() == Mode.LIVE ? "1" : "0";
-            a[3] = "1";
-            a[4] = Long.toString(limit.limit());
+            long[] p = new long[5];
             switch (limit.algorithm()) {
                 case TOKEN_BUCKET -> {
                     long whole = limit.costWhole(1);
                     boolean clamped = whole > limit.toleranceWhole();
-                    a[5] = Long.toString(clamped ? limit.toleranceWhole() + 1 : whole);
-                    a[6] = Long.toString(clamped ? 0 : limit.costFraction(1));
-                    a[7] = Long.toString(limit.toleranceWhole());
-                    a[8] = Long.toString(limit.toleranceFraction());
-                    a[9] = Long.toString(limit.refillAmount());
+                    p[0] = clamped ? limit.toleranceWhole() + 1 : whole;
+                    p[1] = clamped ? 0 : limit.costFraction(1);
+                    p[2] = limit.toleranceWhole();
+                    p[3] = limit.toleranceFraction();
+                    p[4] = limit.refillAmount();
                 }
-                case FIXED_WINDOW -> a[5] = Long.toString(limit.windowMicros());
+                case FIXED_WINDOW -> p[0] = limit.windowMicros();
                 case SLIDING_WINDOW -> {
-                    a[5] = Long.toString(limit.windowMicros());
-                    a[6] = Long.toString(limit.windowMillis());
+                    p[0] = limit.windowMicros();
+                    p[1] = limit.windowMillis();
                 }
-                case CONCURRENCY -> a[5] = Long.toString(limit.leaseMicros());
+                case CONCURRENCY -> p[0] = limit.leaseMicros();
                 default -> {
                 }
             }
-            return new RuleArgs(field, a);
+            String field = Keys.field(limit);
+            byte[] fieldBytes = limit.algorithm() == Algorithm.CONCURRENCY ? EMPTY : field.getBytes(StandardCharsets.UTF_8);
+            return new RuleArgs(field, fieldBytes, doubles(Keys.code(limit.algorithm()),
+                    limit.rule().mode() == Mode.LIVE ? 1 : 0, 1, limit.limit(), p[0], p[1], p[2], p[3], p[4]));
         }
+    }
+
+    // Longs (each below 2^53 in magnitude, so exact) as little-endian doubles, for struct.unpack('<d...').
+    private static byte[] doubles(long... values) {
+        ByteBuffer b = ByteBuffer.allocate(8 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (long v : values) {
+            b.putDouble(v);
+        }
+        return b.array();
+    }
+
+    private static byte[] ascii(long value) {
+        return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
     }
 
     // Indices of the operations, grouped by the Redis node's slot that holds them, in scope order of first

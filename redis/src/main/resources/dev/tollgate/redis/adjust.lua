@@ -6,8 +6,8 @@
 -- usage is charged now, as debt, past the limit if need be; concurrency leases end.
 --
 -- KEYS: per correction, its entity's hash (its lease hash for concurrency).
--- ARGV[1..3] as in the prelude; then 6 per correction: field, algorithm, diff (actual - estimated, in units;
--- for a token bucket its sign), p1, p2, p3:
+-- ARGV[1..3] as in the prelude; then 2 per correction: its field ('' for concurrency), then 5 packed doubles:
+-- algorithm, diff (actual - estimated, in units; for a token bucket its sign), p1, p2, p3:
 --   1 token bucket   p1, p2 = the difference's cost as whole micros and a fraction in 1/refill micros; p3 = refill
 --   2 fixed window   p1 = window micros, p2 = end of the window the reservation was charged in
 --   3 calendar quota p1 = period start, p2 = period end (from this server's time), p3 = end of the charged period
@@ -15,28 +15,22 @@
 --   5 concurrency    -
 -- Returns {now, 0}, or {now, 1} when a calendar period handed in does not hold now (Java recomputes, calls again).
 
-local ARGS = 6
-
+-- Calendar periods must hold now before anything is written.
 for i = 1, n do
-  local b = 3 + (i - 1) * ARGS
-  if ARGV[b + 2] == '3' then
-    local s, e = tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])
-    if now < s or now >= e then
-      return {now, 1}
-    end
+  local algo, diff, p1, p2 = struct.unpack('<d<d<d<d', ARGV[3 + (i - 1) * 2 + 2])
+  if algo == 3 and (now < p1 or now >= p2) then
+    return {now, 1}
   end
 end
 
-local raw = read_fields(3, ARGS)
+local raw = read_fields(3, 2)
 
 for i = 1, n do
-  local b = 3 + (i - 1) * ARGS
+  local b = 3 + (i - 1) * 2
   local f = ARGV[b + 1]
-  local algo = ARGV[b + 2]
-  local diff = tonumber(ARGV[b + 3])
-  local p1, p2, p3 = tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5]), tonumber(ARGV[b + 6])
+  local algo, diff, p1, p2, p3 = struct.unpack('<d<d<d<d<d', ARGV[b + 2])
   local r = raw[i]
-  if algo == '1' then
+  if algo == 1 then
     local tat, frac = 0, 0
     if r then tat, frac = struct.unpack('<d<d', r) end
     local full = tat < now or (tat == now and frac == 0)
@@ -57,9 +51,9 @@ for i = 1, n do
       if fr > 0 then full_at = w + 1 end
       keep(i, f, struct.pack('<d<d', w, fr), full_at, r)
     end
-  elseif algo == '2' or algo == '3' then
+  elseif algo == 2 or algo == 3 then
     local e, charged_end
-    if algo == '2' then
+    if algo == 2 then
       e = now - math.fmod(now, p1) + p1
       charged_end = p2
     else
@@ -82,7 +76,7 @@ for i = 1, n do
     if changed then
       if used > 0 then keep(i, f, struct.pack('<d<d', e, used), e, r) else keep(i, f, '', now, r) end
     end
-  elseif algo == '4' then
+  elseif algo == 4 then
     local start = now - math.fmod(now, p1)
     local s1, s2, s3 = 0, 0, 0
     if r then s1, s2, s3 = struct.unpack('<d<d<d', r) end

@@ -17,7 +17,8 @@
 --
 -- KEYS: per operation, its entity's hash (its lease hash for concurrency).
 -- ARGV[1..3] as in the prelude; ARGV[4] 1 to charge when allowed (reserve), 0 to evaluate;
--- then 10 per operation: field, algorithm, live, amount, limit, p1 .. p5:
+-- then 2 per operation: its field ('' for concurrency), then 9 packed doubles: algorithm, live, amount, limit,
+-- p1 .. p5:
 --   1 token bucket   p1, p2 = the charge's cost as whole micros (clamped) and a fraction in 1/refill micros;
 --                    p3, p4 = the tolerance (the capacity's cost), likewise; p5 = refill, the fraction's base.
 --                    State (tat, fraction): the theoretical arrival time, exact (see Algorithms).
@@ -28,60 +29,43 @@
 --   5 concurrency    p1 = lease micros                       lease hash: lease id -> "expiry:weight" (text, as
 --                                                            before the hash layout, so leases survive upgrades)
 -- Returns {now, 0, committed, then 4 per operation: allowed, s1, s2, s3} or, when a calendar period handed in
--- does not hold now, {now, 1} so Java recomputes the period from this time and calls again.
+-- does not hold now, {now, 1} so Java recomputes the period from this time and calls again. (Before that
+-- answer the script may have dropped expired leases: a clean-up that changes no decision.)
 
 local commit = ARGV[4] == '1'
-local ARGS = 10
+local NUMBERS = '<d<d<d<d<d<d<d<d<d'
 
--- Pass 1: calendar periods must hold now, before anything else is read.
-for i = 1, n do
-  local b = 4 + (i - 1) * ARGS
-  if ARGV[b + 2] == '3' then
-    local s, e = tonumber(ARGV[b + 6]), tonumber(ARGV[b + 7])
-    if now < s or now >= e then
-      return {now, 1}
-    end
-  end
-end
-
--- Pass 2: read, evaluate, and work out each rule's state after the charge: value[i] kept until full_at[i].
-local raw = read_fields(4, ARGS)
+-- Pass 1: read, evaluate, and work out each rule's state after the charge: value[i] kept until full_at[i].
+local raw = read_fields(4, 2)
 local out = {now, 0, 0}
-local value, full_at = {}, {}
+local value, full_at, lease = {}, {}, {}
 local live_denied = false
 for i = 1, n do
-  local b = 4 + (i - 1) * ARGS
-  local algo = ARGV[b + 2]
+  local b = 4 + (i - 1) * 2
+  local algo, live, amount, limit, p1, p2, p3, p4, p5 = struct.unpack(NUMBERS, ARGV[b + 2])
   local r = raw[i]
   local ok
   local s1, s2, s3 = 0, 0, 0
-  if algo == '1' then
+  if algo == 1 then
     if r then s1, s2 = struct.unpack('<d<d', r) end
     -- The arrival time after the charge: from now if the bucket is full, the fraction carried at refill.
     local w, f = s1, s2
     if w < now or (w == now and f == 0) then w, f = now, 0 end
-    w = w + tonumber(ARGV[b + 6])
-    local p2 = ARGV[b + 7]
-    if p2 ~= '0' then
-      f = f + tonumber(p2)
-      local refill = tonumber(ARGV[b + 10])
-      if f >= refill then w, f = w + 1, f - refill end
-    end
-    local tw, tf = tonumber(ARGV[b + 8]), ARGV[b + 9]
-    ok = (w - now < tw) or (w - now == tw and f <= tonumber(tf))
+    w, f = w + p1, f + p2
+    if f >= p5 then w, f = w + 1, f - p5 end
+    ok = (w - now < p3) or (w - now == p3 and f <= p4)
     if w - now >= MAX_DEBT then w, f = now + MAX_DEBT, 0 end
     value[i] = struct.pack('<d<d', w, f)
     if f > 0 then full_at[i] = w + 1 else full_at[i] = w end
-  elseif algo == '2' or algo == '3' then
-    if r then s1, s2 = struct.unpack('<d<d', r) end
-    local amount, limit = tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])
+  elseif algo == 2 or algo == 3 then
     local e
-    if algo == '2' then
-      local p1 = tonumber(ARGV[b + 6])
+    if algo == 2 then
       e = now - math.fmod(now, p1) + p1
     else
-      e = tonumber(ARGV[b + 7])
+      if now < p1 or now >= p2 then return {now, 1} end
+      e = p2
     end
+    if r then s1, s2 = struct.unpack('<d<d', r) end
     local used = 0
     if s1 == e then used = s2 end
     ok = used + amount <= limit
@@ -90,13 +74,11 @@ for i = 1, n do
       value[i] = struct.pack('<d<d', e, used)
       full_at[i] = e
     end
-  elseif algo == '4' then
+  elseif algo == 4 then
     if r then s1, s2, s3 = struct.unpack('<d<d<d', r) end
-    local amount, limit = tonumber(ARGV[b + 4]), tonumber(ARGV[b + 5])
-    local p1 = tonumber(ARGV[b + 6])
     local start = now - math.fmod(now, p1)
     local current, previous = roll(s1, s2, s3, start, p1)
-    local weight = ceil_div(p1 - (now - start), tonumber(ARGV[b + 7]))
+    local weight = ceil_div(p1 - (now - start), p2)
     local estimate = ceil_div(previous * weight, 1000) + current
     ok = estimate + amount <= limit
     current = math.min(current + amount, MAX_SLIDING_LIMIT)
@@ -121,9 +103,10 @@ for i = 1, n do
       end
     end
     s2, s3 = earliest, latest
-    ok = s1 + tonumber(ARGV[b + 4]) <= tonumber(ARGV[b + 5])
+    ok = s1 + amount <= limit
+    if amount > 0 then lease[i] = {now + p1, amount} end
   end
-  if not ok and ARGV[b + 3] == '1' then live_denied = true end
+  if not ok and live == 1 then live_denied = true end
   local o = 4 * i
   out[o] = ok and 1 or 0
   out[o + 1] = s1
@@ -135,20 +118,15 @@ if not commit or live_denied then
   return out
 end
 
--- Pass 3: charge every rule that allowed.
+-- Pass 2: charge every rule that allowed.
 for i = 1, n do
   if out[4 * i] == 1 then
-    local b = 4 + (i - 1) * ARGS
-    if ARGV[b + 2] ~= '5' then
-      if value[i] then keep(i, ARGV[b + 1], value[i], full_at[i], raw[i]) end
-    else
-      local amount = tonumber(ARGV[b + 4])
-      if amount > 0 then
-        local key = KEYS[i]
-        local expiry = now + tonumber(ARGV[b + 6])
-        redis.call('HSET', key, lease_id, string.format('%.0f:%.0f', expiry, amount))
-        redis.call('PEXPIRE', key, ttl(math.max(out[4 * i + 3], expiry)))
-      end
+    if value[i] then
+      keep(i, ARGV[4 + (i - 1) * 2 + 1], value[i], full_at[i], raw[i])
+    elseif lease[i] then
+      local key, expiry = KEYS[i], lease[i][1]
+      redis.call('HSET', key, lease_id, string.format('%.0f:%.0f', expiry, lease[i][2]))
+      redis.call('PEXPIRE', key, ttl(math.max(out[4 * i + 3], expiry)))
     end
   end
 end

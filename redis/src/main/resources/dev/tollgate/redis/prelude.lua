@@ -23,7 +23,8 @@
 --  * Time is this server's TIME unless Java passes a test clock's time.
 --
 -- ARGV[1] now in micros, or "" for server TIME;  ARGV[2] extra TTL in millis (test clocks only; 0 otherwise);
--- ARGV[3] lease id (concurrency). Each script's own arguments follow.
+-- ARGV[3] lease id (concurrency). Each script's own arguments follow: per operation two, its field and its
+-- numbers packed as little-endian doubles (one struct.unpack, no text to parse).
 
 local MAX_LIMIT = 9007199254740991
 local MAX_SLIDING_LIMIT = 9007199254740
@@ -66,14 +67,13 @@ end
 local hashes = {}
 local touched = {}
 
--- Reads, for every operation i whose algorithm ARGV[base + (i-1)*stride + 2] is not concurrency ('5'), the field
--- ARGV[base + (i-1)*stride + 1] of KEYS[i], with one HMGET per hash (its 'x' included). Returns raw[i]: the
--- stored value, or false when missing.
+-- Reads, for every operation i, the field ARGV[base + (i-1)*stride + 1] of KEYS[i] (none for concurrency, whose
+-- field is ''), with one HMGET per hash (its 'x' included). Returns raw[i]: the stored value, or false.
 local function read_fields(base, stride)
   local raw = {}
   for i = 1, n do
     local b = base + (i - 1) * stride
-    if ARGV[b + 2] ~= '5' then
+    if ARGV[b + 1] ~= '' then
       local key = KEYS[i]
       local h = hashes[key]
       if not h then
