@@ -464,7 +464,10 @@ public final class GatewayBench {
         }
         String yaml = "server:\n  host: 127.0.0.1\n"
                 + "store:\n" + (redisUrl == null ? "  type: memory\n" : "  type: redis\n  url: " + redisUrl + "\n")
+                // 5,000 streams at once overload two cores: a stream may wait minutes for the mock's first bytes,
+                // so the timeouts are long enough that the stream test measures waiting streams, not failed ones
                 + "upstreams:\n  openai:\n    base-url: http://127.0.0.1:" + mockPort + "/v1\n    api-key: sk-bench\n"
+                + "    idle-timeout: 900s\n    timeout: 1800s\n"
                 + "  anthropic:\n    base-url: http://127.0.0.1:" + mockPort + "\n    api-key: sk-bench\n"
                 + "estimation:\n  default-max-output-tokens: 1024\n"
                 + "# The sample's free and pro rules, with limits raised so that the benchmark measures allowed calls\n"
