@@ -11,6 +11,8 @@ import dev.tollgate.policy.Scope;
  * Subject.user("alice", "free").inTeam("research").inOrg("acme").withKey("key-7").withIp("203.0.113.9")
  * }</pre>
  *
+ * <p>Every id is 1 to {@link #MAX_ID_LENGTH} characters with no control characters (no newline, no escape).
+ *
  * @param userId the user's id; not empty
  * @param plan the name of the user's plan
  * @param team the user's team, or null
@@ -91,6 +93,15 @@ public record Subject(String userId, String plan, String team, String org, Strin
         if (value.length() > MAX_ID_LENGTH) {
             throw new IllegalArgumentException(field + " must be at most " + MAX_ID_LENGTH + " characters, got "
                     + value.length());
+        }
+        // Ids end up in log lines, headers, dashboards and Redis keys: a newline or an escape in one would let a
+        // caller forge entries there.
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c)) {
+                throw new IllegalArgumentException(String.format("%s must not contain control characters; got U+%04X"
+                        + " at index %d", field, (int) c, i));
+            }
         }
         return value;
     }

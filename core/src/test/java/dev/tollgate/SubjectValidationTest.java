@@ -32,6 +32,17 @@ class SubjectValidationTest {
     }
 
     @Test
+    void idsMustNotHoldControlCharacters() {
+        Subject alice = Subject.user("alice", "free");
+        assertRejected(() -> Subject.user("alice\nadmin", "free"), "user id", "control characters", "U+000A",
+                "index 5");
+        assertRejected(() -> Subject.user("alice", "fr\u0000ee"), "plan", "U+0000");
+        assertRejected(() -> alice.inTeam("team\u001b[31m"), "team", "U+001B");
+        assertRejected(() -> alice.withKey("k\u007f"), "key", "U+007F");
+        assertEquals("bücher-ünd-日本", Subject.user("bücher-ünd-日本", "free").userId(), "letters of any script pass");
+    }
+
+    @Test
     void addedIdsMustNotBeNull() {
         Subject alice = Subject.user("alice", "free");
         assertRejected(() -> alice.inTeam(null), "team", "null");

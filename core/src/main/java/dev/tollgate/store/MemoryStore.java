@@ -31,6 +31,8 @@ public final class MemoryStore implements Store {
     private static final int SWEEP_ONE_IN_NEW = 32;
     private static final int SWEEP_BATCH = 64;
 
+    private static final int SCOPES = Scope.values().length;
+
     private final Clock clock;
     // The system clock is read as System.currentTimeMillis(), which the JIT makes a plain call, instead of
     // Clock.instant(), which costs a native call and an Instant: about a third of a decision. Decisions are then
@@ -45,7 +47,7 @@ public final class MemoryStore implements Store {
     private MemoryStore(Clock clock, boolean systemClock) {
         this.clock = clock;
         this.systemClock = systemClock;
-        int scopes = Scope.values().length;
+        int scopes = SCOPES;
         this.cellsByScope = new ConcurrentHashMap[scopes];
         this.sweepCursors = new Iterator[scopes];
         for (int i = 0; i < scopes; i++) {
@@ -89,7 +91,7 @@ public final class MemoryStore implements Store {
             } while (outcome == null);
             return outcome;
         }
-        Cell[] cells = new Cell[countScopes(ops)];
+        Cell[] cells = new Cell[SCOPES];
         do {
             fetchCells(ops, cells);
             outcome = applyLocked(null, cells, batch, clockNow, stateSize);
@@ -103,7 +105,7 @@ public final class MemoryStore implements Store {
         if (corrections.isEmpty()) {
             return;
         }
-        Cell[] cells = new Cell[countScopesOf(corrections)];
+        Cell[] cells = new Cell[SCOPES];
         do {
             fetchCellsFor(corrections, cells);
         } while (!lockedAdjust(cells, adjustment));
@@ -213,54 +215,65 @@ public final class MemoryStore implements Store {
         return outcome;
     }
 
-    // Locks `only`, or every cell of `cells` in order, then decides; null if a cell was retired under us and the
-    // caller must fetch the cells again.
+    // Locks `only`, or every cell of `cells` in scope order, then decides; null if a cell was retired under us and
+    // the caller must fetch the cells again.
     private Outcome applyLocked(Cell only, Cell[] cells, Batch batch, long clockNow, int stateSize) {
-        int locked = only != null ? lockAll(only) : lockAll(cells);
-        if (locked < 0) {
+        if (!(only != null ? lock(only) : lockAll(cells))) {
             return null;
         }
         try {
-            long now = clockNow;
-            for (int c = 0; c < locked; c++) {
-                now = Math.max(now, (only != null ? only : cells[c]).lastMicros);
-            }
+            long now = only != null ? Math.max(clockNow, only.lastMicros) : latest(cells, clockNow);
             return stateSize >= 0 ? decideDeferred(only, cells, batch, now, stateSize)
                     : decideEagerly(only, cells, batch, now);
         } finally {
-            unlockAll(only, cells, locked);
-        }
-    }
-
-    // Locks the cells in order: how many, or -1 (and none held) if one was retired.
-    private static int lockAll(Cell only) {
-        only.lock();
-        if (only.retired) {
-            only.unlock();
-            return -1;
-        }
-        return 1;
-    }
-
-    private static int lockAll(Cell[] cells) {
-        for (int c = 0; c < cells.length; c++) {
-            cells[c].lock();
-            if (cells[c].retired) {
-                unlockAll(null, cells, c + 1);
-                return -1;
+            if (only != null) {
+                only.unlock();
+            } else {
+                unlockAll(cells, cells.length);
             }
         }
-        return cells.length;
     }
 
-    private static void unlockAll(Cell only, Cell[] cells, int count) {
-        if (only != null) {
-            only.unlock();
-            return;
+    // Locks the cell; false (and not held) if it was retired.
+    private static boolean lock(Cell cell) {
+        cell.lock();
+        if (cell.retired) {
+            cell.unlock();
+            return false;
         }
-        for (int c = count - 1; c >= 0; c--) {
-            cells[c].unlock();
+        return true;
+    }
+
+    // Locks the cells (indexed by scope, nulls for scopes the batch has not) in scope order, so that two decisions
+    // never wait on each other in a circle; false, with none held, if one was retired.
+    private static boolean lockAll(Cell[] cells) {
+        for (int c = 0; c < cells.length; c++) {
+            if (cells[c] != null && !lock(cells[c])) {
+                unlockAll(cells, c);
+                return false;
+            }
         }
+        return true;
+    }
+
+    // Unlocks the cells below index `end`, in reverse order.
+    private static void unlockAll(Cell[] cells, int end) {
+        for (int c = end - 1; c >= 0; c--) {
+            if (cells[c] != null) {
+                cells[c].unlock();
+            }
+        }
+    }
+
+    // The latest time any of the cells was charged at, or `clockNow` if later: no cell may see time go back.
+    private static long latest(Cell[] cells, long clockNow) {
+        long now = clockNow;
+        for (Cell cell : cells) {
+            if (cell != null) {
+                now = Math.max(now, cell.lastMicros);
+            }
+        }
+        return now;
     }
 
     // Decides only whether each rule allows the call, keeping a copy of the state it saw so that the outcome can
@@ -271,16 +284,10 @@ public final class MemoryStore implements Store {
         long[] seen = new long[stateSize];
         long allowedBits = 0;
         boolean liveDenied = false;
-        int c = -1;
-        Scope scope = null;
         for (int i = 0, at = 0; i < size; i++) {
             Operation op = ops.get(i);
             Limit limit = op.limit();
-            if (limit.scope() != scope) {
-                scope = limit.scope();
-                c++;
-            }
-            Cell cell = only != null ? only : cells[c];
+            Cell cell = only != null ? only : cells[limit.scope().ordinal()];
             int offset = cell.offset(cell.slotOf(limit.slot()));
             System.arraycopy(cell.state, offset, seen, at, limit.stateSize());
             at += limit.stateSize();
@@ -303,16 +310,10 @@ public final class MemoryStore implements Store {
         int size = ops.size();
         Outcome outcome = new Outcome(now, size);
         boolean liveDenied = false;
-        int c = -1;
-        Scope scope = null;
         for (int i = 0; i < size; i++) {
             Operation op = ops.get(i);
             Limit limit = op.limit();
-            if (limit.scope() != scope) {
-                scope = limit.scope();
-                c++;
-            }
-            Cell cell = only != null ? only : cells[c];
+            Cell cell = only != null ? only : cells[limit.scope().ordinal()];
             int slot = cell.slotOf(limit.slot());
             boolean allowed = Algorithms.evaluate(limit, cell.state, cell.offset(slot), cell.leases(slot), now,
                     op.amount(), outcome, i);
@@ -329,16 +330,10 @@ public final class MemoryStore implements Store {
 
     private static void chargeAllowed(Cell only, Cell[] cells, Batch batch, long now, Outcome outcome) {
         List<Operation> ops = batch.operations();
-        int c = -1;
-        Scope scope = null;
         for (int i = 0, size = ops.size(); i < size; i++) {
             Operation op = ops.get(i);
             Limit limit = op.limit();
-            if (limit.scope() != scope) {
-                scope = limit.scope();
-                c++;
-            }
-            Cell cell = only != null ? only : cells[c];
+            Cell cell = only != null ? only : cells[limit.scope().ordinal()];
             cell.lastMicros = now;
             if (outcome.allowed(i)) {
                 int slot = cell.slotOf(limit.slot());
@@ -350,24 +345,14 @@ public final class MemoryStore implements Store {
 
     private boolean lockedAdjust(Cell[] cells, Adjustment adjustment) {
         long clockNow = now();
-        int locked = lockAll(cells);
-        if (locked < 0) {
+        if (!lockAll(cells)) {
             return false;
         }
         try {
-            long now = clockNow;
-            for (Cell cell : cells) {
-                now = Math.max(now, cell.lastMicros);
-            }
-            int c = -1;
-            Scope scope = null;
+            long now = latest(cells, clockNow);
             for (Correction correction : adjustment.corrections()) {
                 Limit limit = correction.limit();
-                if (limit.scope() != scope) {
-                    scope = limit.scope();
-                    c++;
-                }
-                Cell target = cells[c];
+                Cell target = cells[limit.scope().ordinal()];
                 target.lastMicros = now;
                 int slot = target.slotOf(limit.slot());
                 Algorithms.correct(limit, target.state, target.offset(slot), target.leases(slot), now,
@@ -376,57 +361,29 @@ public final class MemoryStore implements Store {
             }
             return true;
         } finally {
-            unlockAll(null, cells, locked);
+            unlockAll(cells, cells.length);
         }
-    }
-
-    private static int countScopes(List<Operation> ops) {
-        int count = 0;
-        Scope scope = null;
-        for (int i = 0, n = ops.size(); i < n; i++) {
-            Scope s = ops.get(i).limit().scope();
-            if (s != scope) {
-                scope = s;
-                count++;
-            }
-        }
-        return count;
-    }
-
-    private static int countScopesOf(List<Correction> corrections) {
-        int count = 0;
-        Scope scope = null;
-        for (Correction correction : corrections) {
-            Scope s = correction.limit().scope();
-            if (s != scope) {
-                scope = s;
-                count++;
-            }
-        }
-        return count;
     }
 
     private void fetchCells(List<Operation> ops, Cell[] cells) {
-        int c = 0;
-        for (int from = 0, n = ops.size(); from < n; c++) {
+        for (int from = 0, n = ops.size(); from < n; ) {
             Scope scope = ops.get(from).limit().scope();
             int to = from + 1;
             while (to < n && ops.get(to).limit().scope() == scope) {
                 to++;
             }
-            cells[c] = cellFor(scope, ops.get(from).entity(), ops, from, to);
+            cells[scope.ordinal()] = cellFor(scope, ops.get(from).entity(), ops, from, to);
             from = to;
         }
     }
 
     private void fetchCellsFor(List<Correction> corrections, Cell[] cells) {
-        int c = -1;
         Scope scope = null;
         for (Correction correction : corrections) {
             Scope s = correction.limit().scope();
             if (s != scope) {
                 scope = s;
-                cells[++c] = cellFor(s, correction.entity(), correction.limit().slot());
+                cells[s.ordinal()] = cellFor(s, correction.entity(), correction.limit().slot());
             }
         }
     }
