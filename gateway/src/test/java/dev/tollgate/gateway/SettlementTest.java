@@ -212,6 +212,8 @@ class SettlementTest {
             }
             release.countDown(); // the client has gone; the provider answers (and bills) anyway
             GatewayFixture.await("the gateway to settle the abandoned call", () -> f.gateway.callsInFlight() == 0);
+            // the mock logs its report just after writing the answer, which the gateway may settle first
+            GatewayFixture.await("the provider's report", () -> !f.mock.reports().isEmpty());
             Charge reported = charge(f.mock.reports().get(0));
             assertThat(f.used("metered-3", "metered", "daily-requests")).isEqualTo(1);
             assertThat(f.used("metered-3", "metered", "daily-tokens")).isEqualTo(reported.tokens());
