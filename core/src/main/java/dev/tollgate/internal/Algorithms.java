@@ -71,11 +71,18 @@ public final class Algorithms {
      */
     public static boolean allows(Limit limit, long[] s, int o, long now, long amount) {
         return switch (limit.algorithm()) {
-            case TOKEN_BUCKET -> withinTolerance(limit, nextWhole(limit, s, o, now, amount) - now,
-                    nextFraction(limit, s, o, now, amount));
+            case TOKEN_BUCKET -> {
+                long sum = fractionSum(limit, s, o, now, amount);
+                yield withinTolerance(limit, nextWhole(limit, s, o, now, amount, sum) - now, nextFraction(limit, sum));
+            }
             case FIXED_WINDOW, CALENDAR_QUOTA ->
                     windowUsed(s, o, limit.windowEnd(limit.windowStart(now))) + amount <= limit.limit();
-            case SLIDING_WINDOW -> slidingEstimate(limit, s, o, now) + amount <= limit.limit();
+            case SLIDING_WINDOW -> {
+                long window = limit.windowMicros();
+                long start = Math.floorDiv(now, window) * window;
+                yield slidingEstimate(limit, now, start, slidingCurrent(s, o, start),
+                        slidingPrevious(s, o, start, window)) + amount <= limit.limit();
+            }
             case CONCURRENCY -> throw new IllegalArgumentException("concurrency rules are decided with their leases");
         };
     }
@@ -93,11 +100,9 @@ public final class Algorithms {
     }
 
     // ceil(previous * w / 1000) + current, w the previous window's remaining weight in thousandths, rounded up.
-    private static long slidingEstimate(Limit limit, long[] s, int o, long now) {
-        long window = limit.windowMicros();
-        long start = Math.floorDiv(now, window) * window;
-        long weight = Arith.ceilDiv(window - (now - start), limit.windowMillis());
-        return Arith.ceilDiv(slidingPrevious(s, o, start, window) * weight, 1_000) + slidingCurrent(s, o, start);
+    private static long slidingEstimate(Limit limit, long now, long start, long current, long previous) {
+        long weight = Arith.ceilDiv(limit.windowMicros() - (now - start), limit.windowMillis());
+        return Arith.ceilDiv(previous * weight, 1_000) + current;
     }
 
     /** Charges {@code amount} at {@code now}; call only after {@link #evaluate} allowed it in the same critical section. */
@@ -195,8 +200,9 @@ public final class Algorithms {
         boolean full = bucketFull(s, o, now);
         long whole = full ? now : s[o];
         long fraction = full ? 0 : s[o + 1];
-        long nextWhole = nextWhole(limit, s, o, now, amount);
-        long nextFraction = nextFraction(limit, s, o, now, amount);
+        long sum = fractionSum(limit, s, o, now, amount);
+        long nextWhole = nextWhole(limit, s, o, now, amount, sum);
+        long nextFraction = nextFraction(limit, sum);
         boolean allowed = withinTolerance(limit, nextWhole - now, nextFraction);
         if (allowed) {
             long remaining = Math.max(0, capacity - limit.unitsUsed(nextWhole - now, nextFraction));
@@ -214,8 +220,9 @@ public final class Algorithms {
     }
 
     private static void addToBucket(Limit limit, long[] s, int o, long now, long amount) {
-        long whole = nextWhole(limit, s, o, now, amount);
-        long fraction = nextFraction(limit, s, o, now, amount);
+        long sum = fractionSum(limit, s, o, now, amount);
+        long whole = nextWhole(limit, s, o, now, amount, sum);
+        long fraction = nextFraction(limit, sum);
         if (whole - now >= MAX_DEBT_MICROS) {
             whole = now + MAX_DEBT_MICROS;
             fraction = 0;
@@ -225,17 +232,19 @@ public final class Algorithms {
     }
 
     // The bucket's arrival time once `amount` is added, whole microseconds and fraction apart. Every bucket decision
-    // and charge goes through these two, so they cannot disagree on the carry.
-    private static long nextWhole(Limit limit, long[] s, int o, long now, long amount) {
-        boolean full = bucketFull(s, o, now);
-        long whole = Arith.addSat(full ? now : s[o], limit.costWhole(amount));
-        long fraction = (full ? 0 : s[o + 1]) + limit.costFraction(amount);
-        return fraction >= limit.refillAmount() ? Arith.addSat(whole, 1) : whole;
+    // and charge goes through these three, so they cannot disagree on the carry. fractionSum is the fraction before
+    // the carry: the bucket's own (none when full) plus the charge's.
+    private static long fractionSum(Limit limit, long[] s, int o, long now, long amount) {
+        return (bucketFull(s, o, now) ? 0 : s[o + 1]) + limit.costFraction(amount);
     }
 
-    private static long nextFraction(Limit limit, long[] s, int o, long now, long amount) {
-        long fraction = (bucketFull(s, o, now) ? 0 : s[o + 1]) + limit.costFraction(amount);
-        return fraction >= limit.refillAmount() ? fraction - limit.refillAmount() : fraction;
+    private static long nextWhole(Limit limit, long[] s, int o, long now, long amount, long fractionSum) {
+        long whole = Arith.addSat(bucketFull(s, o, now) ? now : s[o], limit.costWhole(amount));
+        return fractionSum >= limit.refillAmount() ? Arith.addSat(whole, 1) : whole;
+    }
+
+    private static long nextFraction(Limit limit, long fractionSum) {
+        return fractionSum >= limit.refillAmount() ? fractionSum - limit.refillAmount() : fractionSum;
     }
 
     // (whole + fraction/refill) <= (toleranceWhole + toleranceFraction/refill), compared without products.
@@ -267,7 +276,7 @@ public final class Algorithms {
         long start = Math.floorDiv(now, window) * window;
         long current = slidingCurrent(s, o, start);
         long previous = slidingPrevious(s, o, start, window);
-        long estimate = slidingEstimate(limit, s, o, now);
+        long estimate = slidingEstimate(limit, now, start, current, previous);
         long max = limit.limit();
         boolean allowed = estimate + amount <= max;
         long currentAfter = allowed ? current + amount : current;

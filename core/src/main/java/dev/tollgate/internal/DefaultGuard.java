@@ -68,11 +68,11 @@ public final class DefaultGuard implements Guard {
         Objects.requireNonNull(charge, "charge");
         CompiledPolicy.Compiled plan = compiled.compiledFor(subject);
         Limit[] limits = plan.limits();
-        if (limits.length == 1 && subject.idFor(limits[0].scope()) != null) {
+        String onlyEntity = limits.length == 1 ? subject.idFor(limits[0].scope()) : null;
+        if (onlyEntity != null) {
             // The one-rule plan: an immutable one-element list costs one small object, not a list and its array.
             Limit limit = limits[0];
-            return new Operations(List.of(new Operation(limit, subject.idFor(limit.scope()),
-                    charge.amount(limit.rule().meter()))), null);
+            return new Operations(List.of(new Operation(limit, onlyEntity, charge.amount(limit.rule().meter()))), null);
         }
         List<Operation> ops = new ArrayList<>(limits.length);
         int[] ranks = plan.inPlanOrder() ? null : new int[limits.length];

@@ -106,6 +106,20 @@ final class Cell {
         return layout.indexOf(slot);
     }
 
+    /**
+     * For readers without the lock: where a rule's state starts in {@code state} (this cell's array, read before),
+     * or -1 if the layout has no slot for it or does not fit that array (a torn read). Looks at {@code guess} first.
+     */
+    int offsetIfPresent(Slot slot, int guess, int size, long[] state) {
+        Layout seen = layout;
+        int index = seen.indexOf(slot, guess);
+        if (index < 0 || index >= seen.offsets.length) {
+            return -1;
+        }
+        int offset = seen.offsets[index];
+        return offset + size <= state.length ? offset : -1;
+    }
+
     int offset(int slotIndex) {
         return layout.offsets[slotIndex];
     }

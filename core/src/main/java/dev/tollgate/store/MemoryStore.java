@@ -47,10 +47,9 @@ public final class MemoryStore implements Store {
     private MemoryStore(Clock clock, boolean systemClock) {
         this.clock = clock;
         this.systemClock = systemClock;
-        int scopes = SCOPES;
-        this.cellsByScope = new ConcurrentHashMap[scopes];
-        this.sweepCursors = new Iterator[scopes];
-        for (int i = 0; i < scopes; i++) {
+        this.cellsByScope = new ConcurrentHashMap[SCOPES];
+        this.sweepCursors = new Iterator[SCOPES];
+        for (int i = 0; i < SCOPES; i++) {
             cellsByScope[i] = new ConcurrentHashMap<>();
         }
     }
@@ -166,42 +165,14 @@ public final class MemoryStore implements Store {
         if (version == Cell.LOCKED) {
             return null;
         }
-        // Everything read here may be torn by a writer; it is used only if the version shows none came, and it is
-        // bounds-checked so that a torn read cannot throw.
-        Layout layout = cell.layout;
-        long[] state = cell.state;
+        // Everything read here may be torn by a writer; it is used only if the version shows none came.
         boolean retired = cell.retired;
         long now = Math.max(clockNow, cell.lastMicros);
-        List<Operation> ops = batch.operations();
-        int size = ops.size();
-        long[] seen = new long[stateSize];
-        long allowedBits = 0;
-        boolean liveDenied = false;
-        for (int i = 0, at = 0; i < size; i++) {
-            Operation op = ops.get(i);
-            Limit limit = op.limit();
-            int slot = layout.indexOf(limit.slot(), i);
-            if (slot < 0 || slot >= layout.offsets.length) {
-                return null;
-            }
-            int offset = layout.offsets[slot];
-            if (offset + limit.stateSize() > state.length) {
-                return null;
-            }
-            System.arraycopy(state, offset, seen, at, limit.stateSize());
-            at += limit.stateSize();
-            if (Algorithms.allows(limit, state, offset, now, op.amount())) {
-                allowedBits |= 1L << i;
-            } else if (limit.live()) {
-                liveDenied = true;
-            }
-        }
-        if (!cell.validate(version) || retired) {
+        Outcome outcome = decideDeferred(cell, null, batch, now, stateSize, false);
+        if (outcome == null || !cell.validate(version) || retired) {
             return null;
         }
-        boolean charge = batch.commit() && !liveDenied;
-        Outcome outcome = Outcome.deferred(now, ops, seen, allowedBits, charge);
-        if (!charge) {
+        if (!outcome.committed()) {
             return outcome;
         }
         if (!cell.tryUpgrade(version)) {
@@ -223,8 +194,12 @@ public final class MemoryStore implements Store {
         }
         try {
             long now = only != null ? Math.max(clockNow, only.lastMicros) : latest(cells, clockNow);
-            return stateSize >= 0 ? decideDeferred(only, cells, batch, now, stateSize)
+            Outcome outcome = stateSize >= 0 ? decideDeferred(only, cells, batch, now, stateSize, true)
                     : decideEagerly(only, cells, batch, now);
+            if (outcome.committed()) {
+                chargeAllowed(only, cells, batch, now, outcome);
+            }
+            return outcome;
         } finally {
             if (only != null) {
                 only.unlock();
@@ -277,8 +252,11 @@ public final class MemoryStore implements Store {
     }
 
     // Decides only whether each rule allows the call, keeping a copy of the state it saw so that the outcome can
-    // work out the numbers if they are read.
-    private static Outcome decideDeferred(Cell only, Cell[] cells, Batch batch, long now, int stateSize) {
+    // work out the numbers if they are read; charges nothing (the outcome says whether the caller should). Under
+    // the lock (`locked`) a cell gains the slots it lacks. Without it, every read may be torn, so a missing slot
+    // or a torn layout returns null, and the caller must validate what was read.
+    private static Outcome decideDeferred(Cell only, Cell[] cells, Batch batch, long now, int stateSize,
+                                          boolean locked) {
         List<Operation> ops = batch.operations();
         int size = ops.size();
         long[] seen = new long[stateSize];
@@ -288,21 +266,27 @@ public final class MemoryStore implements Store {
             Operation op = ops.get(i);
             Limit limit = op.limit();
             Cell cell = only != null ? only : cells[limit.scope().ordinal()];
-            int offset = cell.offset(cell.slotOf(limit.slot()));
-            System.arraycopy(cell.state, offset, seen, at, limit.stateSize());
+            int offset;
+            long[] state;
+            if (locked) {
+                offset = cell.offset(cell.slotOf(limit.slot())); // may grow the state array, so read it after
+                state = cell.state;
+            } else {
+                state = cell.state;
+                offset = cell.offsetIfPresent(limit.slot(), i, limit.stateSize(), state);
+                if (offset < 0) {
+                    return null;
+                }
+            }
+            System.arraycopy(state, offset, seen, at, limit.stateSize());
             at += limit.stateSize();
-            if (Algorithms.allows(limit, cell.state, offset, now, op.amount())) {
+            if (Algorithms.allows(limit, state, offset, now, op.amount())) {
                 allowedBits |= 1L << i;
             } else if (limit.live()) {
                 liveDenied = true;
             }
         }
-        boolean charge = batch.commit() && !liveDenied;
-        Outcome outcome = Outcome.deferred(now, ops, seen, allowedBits, charge);
-        if (charge) {
-            chargeAllowed(only, cells, batch, now, outcome);
-        }
-        return outcome;
+        return Outcome.deferred(now, ops, seen, allowedBits, batch.commit() && !liveDenied);
     }
 
     private static Outcome decideEagerly(Cell only, Cell[] cells, Batch batch, long now) {
@@ -321,10 +305,7 @@ public final class MemoryStore implements Store {
                 liveDenied = true;
             }
         }
-        if (batch.commit() && !liveDenied) {
-            chargeAllowed(only, cells, batch, now, outcome);
-            outcome.committed(true);
-        }
+        outcome.committed(batch.commit() && !liveDenied);
         return outcome;
     }
 
