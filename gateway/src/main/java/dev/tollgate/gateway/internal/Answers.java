@@ -6,6 +6,7 @@ import dev.tollgate.RuleStatus;
 import dev.tollgate.policy.Algorithm;
 import dev.tollgate.policy.Meter;
 import dev.tollgate.policy.Mode;
+import dev.tollgate.providers.Endpoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -22,7 +23,12 @@ public final class Answers {
         /** {@code {"error":{"message","type","param","code"}}}. */
         OPENAI,
         /** {@code {"type":"error","error":{"type","message"}}}. */
-        ANTHROPIC
+        ANTHROPIC;
+
+        /** The format of the provider that serves this endpoint. */
+        public static Format of(Endpoint endpoint) {
+            return endpoint.isAnthropic() ? ANTHROPIC : OPENAI;
+        }
     }
 
     private Answers() {

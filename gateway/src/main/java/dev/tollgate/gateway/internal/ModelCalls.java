@@ -168,7 +168,7 @@ public final class ModelCalls {
             this.request = request;
             this.response = response;
             this.callback = callback;
-            this.format = endpoint.isAnthropic() ? Format.ANTHROPIC : Format.OPENAI;
+            this.format = Format.of(endpoint);
             this.body = new byte[(int) request.getLength()];
         }
 
@@ -282,7 +282,7 @@ public final class ModelCalls {
      * answered (or has gone), throws only when the response must be aborted (a stream cut mid-way).
      */
     public void serve(Endpoint endpoint, Subject subject, Request request, Response response) throws IOException {
-        Format format = endpoint.isAnthropic() ? Format.ANTHROPIC : Format.OPENAI;
+        Format format = Format.of(endpoint);
         String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         if (!isJson(contentType)) {
             Http.discardBody(request, response);
@@ -305,7 +305,7 @@ public final class ModelCalls {
     /** The blocking path from a body that has been read: estimate, check, then {@link #serveEstimated}. */
     private void serve(Endpoint endpoint, Subject subject, byte[] body, Request request, Response response)
             throws IOException {
-        Format format = endpoint.isAnthropic() ? Format.ANTHROPIC : Format.OPENAI;
+        Format format = Format.of(endpoint);
         RequestEstimate estimate;
         try {
             estimate = estimator.estimate(endpoint, body);
@@ -330,7 +330,7 @@ public final class ModelCalls {
     /** The blocking path from a valid estimate: reserve, forward, meter, settle. */
     private void serveEstimated(Endpoint endpoint, Subject subject, byte[] body, RequestEstimate estimate,
                                 Request request, Response response) throws IOException {
-        Format format = endpoint.isAnthropic() ? Format.ANTHROPIC : Format.OPENAI;
+        Format format = Format.of(endpoint);
         Admission admission = admit(subject, estimate, response, format);
         if (admission.refusal() != null) {
             send(response, admission.refusal());
