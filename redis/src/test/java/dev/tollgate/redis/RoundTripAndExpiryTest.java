@@ -91,18 +91,18 @@ class RoundTripAndExpiryTest {
                     new Operation(sliding, "carol", 3), new Operation(leases, "carol", 1));
             Outcome o = store.apply(new Batch(ops, true, 7));
             assertThat(o.committed()).isTrue();
-            // The entity's hash lives until the first whole second after its last field is full (at most 300 ms
+            // The entity's state lives until the first whole second after its last record is full (at most 300 ms
             // here); the lease hash until its lease ends.
-            String hash = prefix + ":{u:carol}";
-            long pttl = Long.parseLong(servers.first().command("PTTL " + hash).substring(1));
+            String state = prefix + ":{u:carol}:rules";
+            long pttl = Long.parseLong(servers.first().command("PTTL " + state).substring(1));
             assertThat(pttl).isPositive().isLessThanOrEqualTo(1_300);
-            long leasePttl = Long.parseLong(servers.first().command("PTTL " + hash + ":" + leases.stateName()).substring(1));
+            long leasePttl = Long.parseLong(servers.first().command("PTTL " + prefix + ":{u:carol}:" + leases.stateName()).substring(1));
             assertThat(leasePttl).isPositive().isLessThanOrEqualTo(250);
             RedisServers.await(Duration.ofSeconds(5), () -> countKeys(prefix) == 0, "every key of an idle user to expire");
-            // A settle that brings a rule back to full deletes its field at once.
+            // A settle that brings a rule back to full drops its record at once, and the key with its last record.
             Outcome again = store.apply(new Batch(List.of(new Operation(window, "dave", 2)), true, 8));
             store.adjust(new Adjustment(List.of(new Correction(window, "dave", 2, 0)), again.nowMicros(), 8));
-            assertThat(servers.first().command("HEXISTS " + prefix + ":{u:dave} " + window.stateName())).isEqualTo(":0");
+            assertThat(servers.first().command("EXISTS " + prefix + ":{u:dave}:rules")).isEqualTo(":0");
         }
     }
 
