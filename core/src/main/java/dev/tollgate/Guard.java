@@ -70,7 +70,7 @@ public interface Guard extends AutoCloseable {
     /** Builds a {@link Guard}. */
     final class Builder {
         private final Policy policy;
-        private Clock clock = Clock.systemUTC();
+        private Clock clock;
         private Store store;
 
         Builder(Policy policy) {
@@ -78,8 +78,8 @@ public interface Guard extends AutoCloseable {
         }
 
         /**
-         * The clock of the memory store this builder makes when no store is given; the system UTC clock unless
-         * set. Tests inject one to travel in time.
+         * The clock of the memory store this builder makes when no store is given. Unless set, the store reads the
+         * system UTC clock to the millisecond ({@link MemoryStore#create()}); tests inject one to travel in time.
          */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -94,7 +94,7 @@ public interface Guard extends AutoCloseable {
 
         /** The guard. */
         public Guard build() {
-            Store chosen = store != null ? store : MemoryStore.withClock(clock);
+            Store chosen = store != null ? store : clock != null ? MemoryStore.withClock(clock) : MemoryStore.create();
             return new DefaultGuard(policy, chosen);
         }
     }

@@ -8,7 +8,9 @@ import dev.tollgate.policy.Plan;
 import dev.tollgate.policy.Policy;
 import dev.tollgate.policy.Rule;
 import io.github.bucket4j.Bandwidth;
+import dev.tollgate.internal.CoarseClock;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.local.LocalBucketBuilder;
 import io.github.bucket4j.local.SynchronizationStrategy;
 import io.github.resilience4j.ratelimiter.RateLimiter;
@@ -80,6 +82,30 @@ final class BenchPlans {
 
     static Bucket bucket4j(boolean deny) {
         return Bucket.builder().addLimit(deny ? B4J_DENY : B4J_ALLOW).build();
+    }
+
+    /**
+     * Bucket4j reading the same millisecond clock field as Tollgate's memory store: the two engines compared with
+     * the cost of reading the system clock taken out of both. The field ticks while a memory store is open.
+     */
+    static final TimeMeter COARSE_CLOCK = new TimeMeter() {
+        @Override
+        public long currentTimeNanos() {
+            return CoarseClock.SHARED.nowMicros() * 1_000;
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return true;
+        }
+    };
+
+    static Bucket bucket4jCoarseClock(boolean deny, int rules) {
+        LocalBucketBuilder b = Bucket.builder().addLimit(deny ? B4J_DENY : B4J_ALLOW);
+        if (rules == 3) {
+            b.addLimit(B4J_DAY).addLimit(B4J_MONTH);
+        }
+        return b.withCustomTimePrecision(COARSE_CLOCK).build();
     }
 
     static Bucket bucket4jThree() {

@@ -53,6 +53,7 @@ public class ThreeRuleBench {
     MemoryStore store;
     Guard guard;
     final ConcurrentHashMap<String, Bucket> bucket4j = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Bucket> bucket4jCoarseClock = new ConcurrentHashMap<>();
 
     @Setup
     public void setUp(BenchmarkParams params) {
@@ -75,6 +76,8 @@ public class ThreeRuleBench {
         for (int n = 0, passes = Math.max(draws.length, 100_000); n < passes; n++) {
             if (method.startsWith("tollgate")) {
                 tollgate(warm, bh);
+            } else if (method.equals("bucket4jCoarseClock")) {
+                bucket4jCoarseClock(warm);
             } else {
                 bucket4jTryConsume(warm);
             }
@@ -145,6 +148,13 @@ public class ThreeRuleBench {
     @Benchmark
     public boolean bucket4jTryConsume(Keys c) {
         return c.count(bucket4j.computeIfAbsent(ids[c.next()], id -> BenchPlans.bucket4jThree()).tryConsume(1));
+    }
+
+    /** Bucket4j's 3-bandwidth tryConsume on Tollgate's millisecond clock field: the engines without the clock read. */
+    @Benchmark
+    public boolean bucket4jCoarseClock(Keys c) {
+        return c.count(bucket4jCoarseClock.computeIfAbsent(ids[c.next()], id -> BenchPlans.bucket4jCoarseClock(false, 3))
+                .tryConsume(1));
     }
 
     @Benchmark

@@ -2,6 +2,7 @@ package dev.tollgate.store;
 
 import dev.tollgate.internal.Algorithms;
 import dev.tollgate.internal.CalendarPeriods;
+import dev.tollgate.internal.CoarseClock;
 import dev.tollgate.policy.Algorithm;
 import dev.tollgate.policy.Scope;
 import java.time.Clock;
@@ -34,10 +35,11 @@ public final class MemoryStore implements Store {
     private static final int SCOPES = Scope.values().length;
 
     private final Clock clock;
-    // The system clock is read as System.currentTimeMillis(), which the JIT makes a plain call, instead of
-    // Clock.instant(), which costs a native call and an Instant: about a third of a decision. Decisions are then
-    // made to the millisecond, as Bucket4j's default clock makes them.
+    // The system clock is read from CoarseClock, a field one thread refreshes every millisecond, instead of from
+    // Clock.instant(), which costs a vDSO call and an Instant: about half of a decision. Decisions are then made to
+    // the millisecond, as Bucket4j's default clock makes them.
     private final boolean systemClock;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final ConcurrentHashMap<String, Cell>[] cellsByScope;
     private final Iterator<Map.Entry<String, Cell>>[] sweepCursors;
     private final AtomicBoolean sweeping = new AtomicBoolean();
@@ -54,8 +56,13 @@ public final class MemoryStore implements Store {
         }
     }
 
-    /** A memory store on the system UTC clock. */
+    /**
+     * A memory store on the system UTC clock, read to the millisecond. The time is kept by a shared daemon thread
+     * that ticks every millisecond while any such store is open; it may lag the system clock by a tick plus
+     * scheduling delay, which can only delay a refill, never admit more. {@link #close} lets the thread stop.
+     */
     public static MemoryStore create() {
+        CoarseClock.SHARED.acquire();
         return new MemoryStore(Clock.systemUTC(), true);
     }
 
@@ -66,8 +73,7 @@ public final class MemoryStore implements Store {
 
     @Override
     public Outcome apply(Batch batch) {
-        List<Operation> ops = batch.operations();
-        int size = ops.size();
+        int size = batch.size();
         // The clock is read before any lock, so the lock is held for the decision alone; cells keep time from going
         // back (Cell.lastMicros).
         long clockNow = now();
@@ -76,13 +82,15 @@ public final class MemoryStore implements Store {
             outcome.committed(batch.commit());
             return outcome;
         }
-        int stateSize = deferredStateSize(ops);
+        LimitSet set = batch.limitSet();
+        int stateSize = set != null ? set.deferredStateSize : deferredStateSize(batch);
         Outcome outcome;
         // Operations come sorted by scope, so one scope at both ends means one cell: the usual, user-only plan.
-        Operation first = ops.get(0);
-        if (first.limit().scope() == ops.get(size - 1).limit().scope()) {
+        Scope firstScope = batch.limit(0).scope();
+        if (set != null ? set.oneScope : firstScope == batch.limit(size - 1).scope()) {
+            String entity = batch.entity(0);
             do {
-                Cell cell = cellFor(first.limit().scope(), first.entity(), ops, 0, size);
+                Cell cell = cellFor(firstScope, entity, batch, 0, size);
                 outcome = stateSize >= 0 ? applyOptimistically(cell, batch, clockNow, stateSize) : null;
                 if (outcome == null) {
                     outcome = applyLocked(cell, null, batch, clockNow, stateSize);
@@ -92,7 +100,7 @@ public final class MemoryStore implements Store {
         }
         Cell[] cells = new Cell[SCOPES];
         do {
-            fetchCells(ops, cells);
+            fetchCells(batch, cells);
             outcome = applyLocked(null, cells, batch, clockNow, stateSize);
         } while (outcome == null);
         return outcome;
@@ -134,28 +142,32 @@ public final class MemoryStore implements Store {
         for (ConcurrentHashMap<String, Cell> cells : cellsByScope) {
             cells.clear();
         }
+        if (systemClock && closed.compareAndSet(false, true)) {
+            CoarseClock.SHARED.release();
+        }
     }
 
     private long now() {
-        return systemClock ? System.currentTimeMillis() * 1_000 : CalendarPeriods.toMicros(clock.instant());
+        return systemClock ? CoarseClock.SHARED.nowMicros() : CalendarPeriods.toMicros(clock.instant());
     }
 
-    // The longs of state a deferred outcome copies, or -1 if the batch must be decided eagerly: concurrency rules
-    // keep leases, not longs, and an outcome holds at most 64 allowed bits.
-    private static int deferredStateSize(List<Operation> ops) {
-        int size = ops.size();
-        if (size > Outcome.MAX_DEFERRED) {
-            return -1;
+    // For a batch given its operations: the longs of state a deferred outcome copies, or -1 if it must be decided
+    // eagerly (a LimitSet works this out once).
+    private static int deferredStateSize(Batch batch) {
+        Limit[] limits = new Limit[batch.size()];
+        for (int i = 0; i < limits.length; i++) {
+            limits[i] = batch.limit(i);
         }
-        int stateSize = 0;
-        for (int i = 0; i < size; i++) {
-            Limit limit = ops.get(i).limit();
-            if (limit.algorithm() == Algorithm.CONCURRENCY) {
-                return -1;
-            }
-            stateSize += limit.stateSize();
+        return LimitSet.deferredStateSize(limits);
+    }
+
+    // Where operation i's state starts in the cell, for a holder of its lock: the limit set's offset if the cell has
+    // the set's layout, as cells made for the plan do; otherwise looked up, and added if the cell lacks the rule.
+    private static int lockedOffset(Cell cell, LimitSet set, int i, Limit limit) {
+        if (set != null && cell.layout == set.layoutByScope[limit.scope().ordinal()]) {
+            return set.offsets[i];
         }
-        return stateSize;
+        return cell.offset(cell.slotOf(limit.slot()));
     }
 
     // Decides on one cell without locking it; locks only to charge, and only if no writer came in between. Null
@@ -257,50 +269,55 @@ public final class MemoryStore implements Store {
     // or a torn layout returns null, and the caller must validate what was read.
     private static Outcome decideDeferred(Cell only, Cell[] cells, Batch batch, long now, int stateSize,
                                           boolean locked) {
-        List<Operation> ops = batch.operations();
-        int size = ops.size();
+        LimitSet set = batch.limitSet();
+        int size = batch.size();
         long[] seen = new long[stateSize];
         long allowedBits = 0;
         boolean liveDenied = false;
         for (int i = 0, at = 0; i < size; i++) {
-            Operation op = ops.get(i);
-            Limit limit = op.limit();
+            Limit limit = batch.limit(i);
             Cell cell = only != null ? only : cells[limit.scope().ordinal()];
             int offset;
             long[] state;
             if (locked) {
-                offset = cell.offset(cell.slotOf(limit.slot())); // may grow the state array, so read it after
+                offset = lockedOffset(cell, set, i, limit); // may grow the state array, so read it after
                 state = cell.state;
             } else {
                 state = cell.state;
-                offset = cell.offsetIfPresent(limit.slot(), i, limit.stateSize(), state);
-                if (offset < 0) {
-                    return null;
+                if (set != null && cell.layout == set.layoutByScope[limit.scope().ordinal()]) {
+                    offset = set.offsets[i];
+                    // The layout and the array may be torn (a writer extending the cell): check it fits.
+                    if (offset + limit.stateSize() > state.length) {
+                        return null;
+                    }
+                } else {
+                    offset = cell.offsetIfPresent(limit.slot(), i, limit.stateSize(), state);
+                    if (offset < 0) {
+                        return null;
+                    }
                 }
             }
             System.arraycopy(state, offset, seen, at, limit.stateSize());
             at += limit.stateSize();
-            if (Algorithms.allows(limit, state, offset, now, op.amount())) {
+            if (Algorithms.allows(limit, state, offset, now, batch.amount(i))) {
                 allowedBits |= 1L << i;
             } else if (limit.live()) {
                 liveDenied = true;
             }
         }
-        return Outcome.deferred(now, ops, seen, allowedBits, batch.commit() && !liveDenied);
+        return Outcome.deferred(now, batch, seen, allowedBits, batch.commit() && !liveDenied);
     }
 
     private static Outcome decideEagerly(Cell only, Cell[] cells, Batch batch, long now) {
-        List<Operation> ops = batch.operations();
-        int size = ops.size();
+        int size = batch.size();
         Outcome outcome = new Outcome(now, size);
         boolean liveDenied = false;
         for (int i = 0; i < size; i++) {
-            Operation op = ops.get(i);
-            Limit limit = op.limit();
+            Limit limit = batch.limit(i);
             Cell cell = only != null ? only : cells[limit.scope().ordinal()];
             int slot = cell.slotOf(limit.slot());
             boolean allowed = Algorithms.evaluate(limit, cell.state, cell.offset(slot), cell.leases(slot), now,
-                    op.amount(), outcome, i);
+                    batch.amount(i), outcome, i);
             if (!allowed && limit.live()) {
                 liveDenied = true;
             }
@@ -310,15 +327,20 @@ public final class MemoryStore implements Store {
     }
 
     private static void chargeAllowed(Cell only, Cell[] cells, Batch batch, long now, Outcome outcome) {
-        List<Operation> ops = batch.operations();
-        for (int i = 0, size = ops.size(); i < size; i++) {
-            Operation op = ops.get(i);
-            Limit limit = op.limit();
+        LimitSet set = batch.limitSet();
+        for (int i = 0, size = batch.size(); i < size; i++) {
+            Limit limit = batch.limit(i);
             Cell cell = only != null ? only : cells[limit.scope().ordinal()];
             cell.lastMicros = now;
-            if (outcome.allowed(i)) {
+            if (!outcome.allowed(i)) {
+                continue;
+            }
+            if (limit.algorithm() == Algorithm.CONCURRENCY) {
                 int slot = cell.slotOf(limit.slot());
-                Algorithms.charge(limit, cell.state, cell.offset(slot), cell.leases(slot), now, op.amount(),
+                Algorithms.charge(limit, cell.state, cell.offset(slot), cell.leases(slot), now, batch.amount(i),
+                        batch.reservationId());
+            } else {
+                Algorithms.charge(limit, cell.state, lockedOffset(cell, set, i, limit), null, now, batch.amount(i),
                         batch.reservationId());
             }
         }
@@ -346,14 +368,14 @@ public final class MemoryStore implements Store {
         }
     }
 
-    private void fetchCells(List<Operation> ops, Cell[] cells) {
-        for (int from = 0, n = ops.size(); from < n; ) {
-            Scope scope = ops.get(from).limit().scope();
+    private void fetchCells(Batch batch, Cell[] cells) {
+        for (int from = 0, n = batch.size(); from < n; ) {
+            Scope scope = batch.limit(from).scope();
             int to = from + 1;
-            while (to < n && ops.get(to).limit().scope() == scope) {
+            while (to < n && batch.limit(to).scope() == scope) {
                 to++;
             }
-            cells[scope.ordinal()] = cellFor(scope, ops.get(from).entity(), ops, from, to);
+            cells[scope.ordinal()] = cellFor(scope, batch.entity(from), batch, from, to);
             from = to;
         }
     }
@@ -369,15 +391,20 @@ public final class MemoryStore implements Store {
         }
     }
 
-    // A new entity's cell is laid out for the rules that create it (ops[from..to)), so it never needs extending.
-    private Cell cellFor(Scope scope, String entity, List<Operation> ops, int from, int to) {
+    // A new entity's cell is laid out for the rules that create it (the batch's [from..to)), so it never needs
+    // extending, and shares the limit set's layout, whose offsets decisions then use directly.
+    private Cell cellFor(Scope scope, String entity, Batch batch, int from, int to) {
         Cell cell = cellsByScope[scope.ordinal()].get(entity);
         if (cell != null) {
             return cell;
         }
+        LimitSet set = batch.limitSet();
+        if (set != null) {
+            return newCell(scope, entity, set.layoutByScope[scope.ordinal()]);
+        }
         Slot[] slots = new Slot[to - from];
         for (int i = from; i < to; i++) {
-            slots[i - from] = ops.get(i).limit().slot();
+            slots[i - from] = batch.limit(i).slot();
         }
         return newCell(scope, entity, Layout.of(slots));
     }

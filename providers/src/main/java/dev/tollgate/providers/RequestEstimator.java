@@ -85,6 +85,13 @@ public final class RequestEstimator {
         if (body == null || body.length == 0) {
             throw new InvalidRequestException("body", "request body is empty");
         }
+        if (endpoint == Endpoint.OPENAI_CHAT) {
+            // The gateway's most common call: read without building a tree when the request is plain
+            ChatScan.Chat chat = ChatScan.read(JSON.getFactory(), body);
+            if (chat != null) {
+                return estimate(chat);
+            }
+        }
         JsonNode root;
         try {
             root = JSON.readTree(body);
@@ -109,12 +116,7 @@ public final class RequestEstimator {
             throw new InvalidRequestException("model", "model must be a non-empty string, got " + clip(modelNode));
         }
         String model = modelNode.asText();
-        ModelPrice price;
-        try {
-            price = catalog.price(model);
-        } catch (UnknownModelException e) {
-            throw new InvalidRequestException("model", e.getMessage(), e);
-        }
+        ModelPrice price = price(model);
         Input in = new Input(model);
         long requestedOutput;
         long choices = 1;
@@ -143,6 +145,42 @@ public final class RequestEstimator {
             }
             default -> throw new IllegalStateException("unhandled endpoint " + endpoint);
         }
+        return estimate(endpoint, model, price, in, requestedOutput, choices, root.path("stream").asBoolean(false));
+    }
+
+    /**
+     * A plain chat request as {@link ChatScan} read it: the steps of {@link #openAiChat} on a tree, in the same order
+     * (the order matters: texts past {@link Builder#maxExactChars} go to the heuristic).
+     */
+    private RequestEstimate estimate(ChatScan.Chat chat) {
+        ModelPrice price = price(chat.model());
+        Input in = new Input(chat.model());
+        List<ChatMessage> list = new ArrayList<>(chat.messages().size());
+        for (ChatScan.Message m : chat.messages()) {
+            List<String> texts = new ArrayList<>(m.texts().size());
+            for (String text : m.texts()) {
+                texts.add(in.text(text));
+            }
+            String name = m.name() == null ? null : in.text(m.name());
+            list.add(new ChatMessage(m.role(), name, texts, 0, List.of(), null));
+        }
+        in.chat(list, List.of());
+        long requestedOutput = chat.maxCompletionTokens() >= 0 ? chat.maxCompletionTokens() : chat.maxTokens();
+        return estimate(Endpoint.OPENAI_CHAT, chat.model(), price, in, requestedOutput, chat.n() >= 0 ? chat.n() : 1,
+                chat.stream());
+    }
+
+    private ModelPrice price(String model) {
+        try {
+            return catalog.price(model);
+        } catch (UnknownModelException e) {
+            throw new InvalidRequestException("model", e.getMessage(), e);
+        }
+    }
+
+    /** The estimate from the counted input and the output asked for, whichever way the body was read. */
+    private RequestEstimate estimate(Endpoint endpoint, String model, ModelPrice price, Input in, long requestedOutput,
+                                     long choices, boolean streaming) {
         if (choices > MAX_CHOICES) {
             throw new InvalidRequestException("n", "n must be <= " + MAX_CHOICES + ", got " + choices);
         }
@@ -155,7 +193,6 @@ public final class RequestEstimator {
             output = Math.min(cap, price.maxOutputTokens());
             output = output * Math.max(1, choices);
         }
-        boolean streaming = root.path("stream").asBoolean(false);
         return new RequestEstimate(endpoint, model, price, inputTokens, output, in.estimated(), streaming);
     }
 

@@ -1,6 +1,8 @@
 package dev.tollgate.providers;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,17 +28,41 @@ public final class UsageMeters {
      * @throws InvalidRequestException (field {@code usage}) if the body has no readable usage
      */
     public static Usage fromResponse(Endpoint endpoint, byte[] body) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
+        JsonNode usage;
+        try (JsonParser parser = JSON.createParser(body)) {
+            usage = usageOf(parser);
         } catch (IOException e) {
             throw new InvalidRequestException("body", "response body is not valid JSON");
         }
-        JsonNode usage = root == null ? null : root.get("usage");
         if (usage == null || !usage.isObject()) {
             throw new InvalidRequestException("usage", "response has no usage object");
         }
         return endpoint.isAnthropic() ? anthropic(usage, null) : openAi(usage);
+    }
+
+    /**
+     * The top-level {@code usage} value of a response, or null if there is none (the last one if it is repeated, as
+     * in a tree). Only that value is built as a tree: the rest, the answer's text and most of the bytes, is skipped
+     * by the streaming parser, which still reads it to the end of the object, so a truncated or malformed answer
+     * fails as it would as a tree.
+     */
+    static JsonNode usageOf(JsonParser parser) throws IOException {
+        JsonToken first = parser.nextToken();
+        if (first != JsonToken.START_OBJECT) {
+            parser.skipChildren(); // an array or a scalar has no usage, but must still be well-formed
+            return null;
+        }
+        JsonNode usage = null;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            boolean wanted = parser.currentName().equals("usage");
+            parser.nextToken();
+            if (wanted) {
+                usage = parser.readValueAsTree();
+            } else {
+                parser.skipChildren();
+            }
+        }
+        return usage;
     }
 
     /** A meter for a streamed response to the request {@code estimate} describes. */

@@ -4,8 +4,8 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import dev.tollgate.cost.TokenCounter;
-import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Exact token counts in one of OpenAI's encodings. Text that spells a special token ({@code <|endoftext|>}) is
@@ -23,7 +23,11 @@ import java.util.Map;
 public final class OpenAiTokenizer implements TokenCounter {
 
     private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
-    private static final Map<OpenAiEncoding, OpenAiTokenizer> SHARED = new EnumMap<>(OpenAiEncoding.class);
+    /**
+     * Every estimate looks its tokenizer up here, from several I/O threads at once: a concurrent map reads without a
+     * lock (a synchronized map made the lookup a contended monitor), and builds each tokenizer once.
+     */
+    private static final Map<OpenAiEncoding, OpenAiTokenizer> SHARED = new ConcurrentHashMap<>();
 
     /** Segments longer than this are counted without the cache. */
     static final int MAX_CACHED_CHARS = 48;
@@ -41,9 +45,7 @@ public final class OpenAiTokenizer implements TokenCounter {
 
     /** The shared tokenizer for {@code encoding}; its tables load on first use. */
     public static OpenAiTokenizer of(OpenAiEncoding encoding) {
-        synchronized (SHARED) {
-            return SHARED.computeIfAbsent(encoding, OpenAiTokenizer::new);
-        }
+        return SHARED.computeIfAbsent(encoding, OpenAiTokenizer::new);
     }
 
     /** The encoding this tokenizer counts in. */

@@ -142,8 +142,9 @@ public final class GatewayBench {
                 out("## Repetition " + rep + " of " + repeat + " (started " + Instant.now() + ", load average "
                         + loadAverage() + ")");
                 out("");
-                out("| rate (rps) | path | p50 | p99 | p99.9 | max | added p50 | added p99 | errors | 429s |");
-                out("|---|---|---|---|---|---|---|---|---|---|");
+                out("| rate (rps) | path | p50 | p99 | p99.9 | max | added p50 | added p99 | errors | 429s "
+                        + "| overhead p50 | overhead p99 | overhead p99.9 | overhead max |");
+                out("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
                 // Path by path, every rate, the peer last: a path pushed past saturation keeps a backlog for a
                 // while, and that backlog must not land on another path's measurement.
                 List<String> rows = new ArrayList<>();
@@ -155,9 +156,11 @@ public final class GatewayBench {
                                 .computeIfAbsent(rate, k -> new ArrayList<>()).add(s);
                         Stats d = results.get("direct to mock").get(rate).get(rep - 1);
                         boolean first = d == s;
-                        rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d |",
+                        Overhead o = s.overhead;
+                        rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d | %s |",
                                 rate, e.getKey(), s.p50, s.p99, s.p999, s.max, first ? "-" : signed(s.p50 - d.p50),
-                                first ? "-" : signed(s.p99 - d.p99), s.errors, s.limited));
+                                first ? "-" : signed(s.p99 - d.p99), s.errors, s.limited, o.calls == 0 ? "- | - | - | -"
+                                        : o.p50 + " | " + o.p99 + " | " + o.p999 + " | " + o.max));
                         System.err.println(rows.get(rows.size() - 1));
                     }
                 }
@@ -190,7 +193,23 @@ public final class GatewayBench {
 
     record Target(String url, java.util.function.IntFunction<String> key, List<String> headers) {}
 
-    record Stats(long p50, long p99, long p999, long max, long errors, long limited, double rate) {}
+    record Stats(long p50, long p99, long p999, long max, long errors, long limited, double rate, Overhead overhead) {}
+
+    /**
+     * The gateway's own time per call, as it reports it in {@value #OVERHEAD_HEADER} (microseconds): the whole call
+     * in the gateway less the time the upstream had it. {@code calls} is how many answers carried the header (0 for
+     * the direct path and Portkey).
+     */
+    record Overhead(long calls, long p50, long p99, long p999, long max) {
+        static final Overhead NONE = new Overhead(0, 0, 0, 0, 0);
+
+        static Overhead of(Histogram h) {
+            return h.getTotalCount() == 0 ? NONE : new Overhead(h.getTotalCount(), h.getValueAtPercentile(50),
+                    h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue());
+        }
+    }
+
+    static final String OVERHEAD_HEADER = "x-tollgate-overhead-us";
 
     static String key(int i) {
         int u = Math.floorMod(i, USERS);
@@ -211,6 +230,7 @@ public final class GatewayBench {
 
     Stats openLoop(Target t, int rate, int seconds) throws InterruptedException {
         Recorder recorder = new Recorder(3);
+        Recorder overheads = new Recorder(3);
         AtomicLong errors = new AtomicLong();
         AtomicLong limited = new AtomicLong();
         long total = (long) rate * seconds;
@@ -225,6 +245,7 @@ public final class GatewayBench {
             }
             request(t, i, BODY).send(result -> {
                 recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1_000));
+                overhead(result, overheads);
                 count(result, errors, limited);
                 done.countDown();
             });
@@ -232,7 +253,17 @@ public final class GatewayBench {
         done.await(60, TimeUnit.SECONDS);
         Histogram h = recorder.getIntervalHistogram();
         return new Stats(h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-                h.getMaxValue(), errors.get() + done.getCount(), limited.get(), rate);
+                h.getMaxValue(), errors.get() + done.getCount(), limited.get(), rate,
+                Overhead.of(overheads.getIntervalHistogram()));
+    }
+
+    /** Records the gateway's reported overhead of an answer that carries it. */
+    static void overhead(Result result, Recorder overheads) {
+        Response response = result.getResponse();
+        String value = response == null ? null : response.getHeaders().get(OVERHEAD_HEADER);
+        if (value != null) {
+            overheads.recordValue(Long.parseLong(value.trim()));
+        }
     }
 
     static String signed(long v) {
@@ -279,6 +310,7 @@ public final class GatewayBench {
             }
         }
         out("");
+        overheads(results, rates, repeat);
         List<Stats> peerRuns = results.containsKey("Portkey 1.15.2") ? results.get("Portkey 1.15.2").get(0) : null;
         out("| path | requests/s, median | each repetition | ratio to Portkey, median | each repetition |");
         out("|---|---|---|---|---|");
@@ -297,6 +329,35 @@ public final class GatewayBench {
                             : (sortedRatios.get(sortedRatios.size() / 2 - 1) + sortedRatios.get(sortedRatios.size() / 2)) / 2);
             out(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |", e.getKey(), median(rps), rps, ratio,
                     ratios.stream().map(r -> String.format(Locale.ROOT, "%.1fx", r)).toList()));
+        }
+        out("");
+    }
+
+    /**
+     * The gateway's own overhead per call as it reported it, for each path that reports it: the median over the
+     * repetitions of each percentile, and each repetition's.
+     */
+    void overheads(Map<String, Map<Integer, List<Stats>>> results, int[] rates, int repeat) {
+        out("## The gateway's own overhead per call (" + OVERHEAD_HEADER + "), medians over " + repeat
+                + " repetitions (microseconds)");
+        out("");
+        out("| rate (rps) | path | calls | p50 | p99 | p99.9 | max | p50, each repetition | p99, each repetition "
+                + "| p99.9, each repetition |");
+        out("|---|---|---|---|---|---|---|---|---|---|");
+        for (int rate : rates) {
+            for (Map.Entry<String, Map<Integer, List<Stats>>> e : results.entrySet()) {
+                List<Stats> runs = e.getValue().get(rate);
+                if (runs == null || runs.stream().allMatch(r -> r.overhead.calls == 0)) {
+                    continue;
+                }
+                List<Overhead> o = runs.stream().map(Stats::overhead).toList();
+                List<Long> p50 = o.stream().map(Overhead::p50).toList();
+                List<Long> p99 = o.stream().map(Overhead::p99).toList();
+                List<Long> p999 = o.stream().map(Overhead::p999).toList();
+                out(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %d | %s | %s | %s |", rate, e.getKey(),
+                        o.stream().mapToLong(Overhead::calls).sum(), median(p50), median(p99), median(p999),
+                        o.stream().mapToLong(Overhead::max).max().orElse(0), p50, p99, p999));
+            }
         }
         out("");
     }
@@ -327,7 +388,7 @@ public final class GatewayBench {
         double elapsed = (System.nanoTime() - began) / 1e9;
         Histogram h = recorder.getIntervalHistogram();
         return new Stats(h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-                h.getMaxValue(), errors.get(), limited.get(), completed.get() / elapsed);
+                h.getMaxValue(), errors.get(), limited.get(), completed.get() / elapsed, Overhead.NONE);
     }
 
     void chain(Target t, long end, Recorder recorder, AtomicLong errors, AtomicLong limited, AtomicLong completed,

@@ -158,6 +158,7 @@ public final class ModelCalls {
         private final Callback callback;
         private final Format format;
         private final byte[] body;
+        private final Overhead overhead;
         private final Runnable readMore = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::read);
         private int filled;
         private Settlement settlement;
@@ -170,6 +171,7 @@ public final class ModelCalls {
             this.callback = callback;
             this.format = Format.of(endpoint);
             this.body = new byte[(int) request.getLength()];
+            this.overhead = new Overhead(request.getBeginNanoTime());
         }
 
         /** Reads what has arrived of the body; asks to be called again (on an I/O thread) when more arrives. */
@@ -234,7 +236,7 @@ public final class ModelCalls {
             settlement = admission.settlement();
             Target target = targets.get(endpoint);
             org.eclipse.jetty.client.Request call = upstream.send(target.upstream(), target.url(), body,
-                    providerHeaders(endpoint, target.upstream(), request), this);
+                    providerHeaders(endpoint, target.upstream(), request), overhead, this);
             // A client that goes away aborts the provider's call, which then completes here as failed.
             request.addFailureListener(call::abort);
         }
@@ -261,6 +263,7 @@ public final class ModelCalls {
         }
 
         private void reply(Reply reply) {
+            overhead.header(response);
             Http.send(response, reply.status(), reply.type(), reply.body(), callback);
         }
 
@@ -331,14 +334,15 @@ public final class ModelCalls {
     private void serveEstimated(Endpoint endpoint, Subject subject, byte[] body, RequestEstimate estimate,
                                 Request request, Response response) throws IOException {
         Format format = Format.of(endpoint);
+        Overhead overhead = new Overhead(request.getBeginNanoTime());
         Admission admission = admit(subject, estimate, response, format);
         if (admission.refusal() != null) {
-            send(response, admission.refusal());
+            send(response, admission.refusal(), overhead);
             return;
         }
         Settlement settlement = admission.settlement();
         try {
-            forward(endpoint, estimate, body, request, response, settlement, format);
+            forward(endpoint, estimate, body, request, response, settlement, format, overhead);
         } finally {
             settlement.finish();
         }
@@ -432,8 +436,12 @@ public final class ModelCalls {
         }
     }
 
+    /**
+     * Sends the call upstream and answers the client: the stream as it comes, or the whole answer with the call's
+     * {@link Overhead} (a stream's answer begins before its overhead is known, so it carries none).
+     */
     private void forward(Endpoint endpoint, RequestEstimate estimate, byte[] body, Request request, Response response,
-                         Settlement settlement, Format format) throws IOException {
+                         Settlement settlement, Format format, Overhead overhead) throws IOException {
         Target target = targets.get(endpoint);
         boolean usageAdded = false;
         byte[] sent = body;
@@ -445,9 +453,10 @@ public final class ModelCalls {
         String[] headers = providerHeaders(endpoint, target.upstream(), request);
         Upstream.Call call;
         try {
-            call = upstream.send(target.upstream(), target.url(), sent, headers);
+            call = upstream.send(target.upstream(), target.url(), sent, overhead, headers);
         } catch (Upstream.Failure e) {
-            send(response, failed(endpoint, e, settlement, format));
+            overhead.answered();
+            send(response, failed(endpoint, e, settlement, format), overhead);
             return;
         }
         try (call) {
@@ -467,14 +476,17 @@ public final class ModelCalls {
                 if (status < 200 || status > 299) {
                     throw e;
                 }
-                send(response, failed(endpoint, Upstream.Failure.brokeOff(e), settlement, format));
+                overhead.answered();
+                send(response, failed(endpoint, Upstream.Failure.brokeOff(e), settlement, format), overhead);
                 return;
             }
-            send(response, answered(endpoint, status, upstreamHeaders, answer, settlement, format, response));
+            overhead.answered();
+            send(response, answered(endpoint, status, upstreamHeaders, answer, settlement, format, response), overhead);
         }
     }
 
-    private static void send(Response response, Reply reply) throws IOException {
+    private static void send(Response response, Reply reply, Overhead overhead) throws IOException {
+        overhead.header(response);
         Http.send(response, reply.status(), reply.type(), reply.body());
     }
 

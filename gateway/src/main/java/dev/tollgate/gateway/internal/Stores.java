@@ -5,7 +5,6 @@ import dev.tollgate.redis.FailureMode;
 import dev.tollgate.redis.RedisStore;
 import dev.tollgate.store.MemoryStore;
 import dev.tollgate.store.Store;
-import java.time.Clock;
 
 /** Opens the configured store: memory, or Redis with its failure mode. */
 public final class Stores {
@@ -31,7 +30,7 @@ public final class Stores {
      */
     public static Store open(Config.StoreConfig config) {
         if (!isRedis(config)) {
-            return MemoryStore.withClock(Clock.systemUTC());
+            return MemoryStore.create();
         }
         FailureMode mode = switch (config.failureMode()) {
             case "fail-open" -> FailureMode.FAIL_OPEN;

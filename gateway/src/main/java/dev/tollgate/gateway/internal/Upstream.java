@@ -24,11 +24,14 @@ import org.eclipse.jetty.util.thread.Invocable;
  * one is bounded by the connect timeout, a silence longer than the idle timeout (between two stream events, say)
  * fails the call, and a whole exchange is bounded by the total timeout. Two ways to call:
  * <ul>
- *   <li>{@link #send(Config.UpstreamConfig, URI, byte[], String...)} blocks (a virtual thread) until the response
- *       headers arrive and then reads the body as it streams, from the response's content source;</li>
- *   <li>{@link #send(Config.UpstreamConfig, URI, byte[], String[], Answered)} never blocks: the whole answer, up
- *       to {@link #MAX_ANSWER_BYTES}, is handed to a callback on the client's own thread once it is complete.</li>
+ *   <li>{@link #send(Config.UpstreamConfig, URI, byte[], Overhead, String...)} blocks (a virtual thread) until the
+ *       response headers arrive and then reads the body as it streams, from the response's content source;</li>
+ *   <li>{@link #send(Config.UpstreamConfig, URI, byte[], String[], Overhead, Answered)} never blocks: the whole
+ *       answer, up to {@link #MAX_ANSWER_BYTES}, is handed to a callback on the client's own thread once it is
+ *       complete.</li>
  * </ul>
+ * Both tell the call's {@link Overhead} when the request has been written in full; the second also when the answer
+ * has been read in full (the first cannot know: its caller reads the body).
  */
 public final class Upstream implements AutoCloseable {
 
@@ -122,11 +125,13 @@ public final class Upstream implements AutoCloseable {
     /**
      * Sends a POST (or GET when {@code body} is null) and waits for the response headers.
      *
+     * @param overhead told when the request has been written in full
      * @param headers name/value pairs to send, the provider key among them
      * @throws Failure when the provider cannot be reached or sends no headers within the timeouts
      */
-    public Call send(Config.UpstreamConfig upstream, URI url, byte[] body, String... headers) throws Failure {
-        Request request = request(upstream, url, body, headers);
+    public Call send(Config.UpstreamConfig upstream, URI url, byte[] body, Overhead overhead, String... headers)
+            throws Failure {
+        Request request = request(upstream, url, body, headers, overhead);
         CompletableFuture<Call> answer = new CompletableFuture<>();
         // The body is read from the response's content source, chunk by chunk as the client parses it: a provider
         // that cuts its stream is seen only after every event it sent before the cut (a listener that queues
@@ -157,15 +162,18 @@ public final class Upstream implements AutoCloseable {
 
     /**
      * Sends a POST without blocking; {@code answered} gets the whole answer or the failure, exactly once, on the
-     * client's thread (possibly this one, if the call fails at once).
+     * client's thread (possibly this one, if the call fails at once). {@code overhead} is told when the request has
+     * been written in full and when the answer is complete, before {@code answered} runs.
      *
      * @return the call in flight, to {@link Request#abort abort} when the client goes
      */
-    public Request send(Config.UpstreamConfig upstream, URI url, byte[] body, String[] headers, Answered answered) {
-        Request request = request(upstream, url, body, headers);
+    public Request send(Config.UpstreamConfig upstream, URI url, byte[] body, String[] headers, Overhead overhead,
+                        Answered answered) {
+        Request request = request(upstream, url, body, headers, overhead);
         request.send(new BufferingResponseListener(MAX_ANSWER_BYTES) {
             @Override
             public void onComplete(Result result) {
+                overhead.answered();
                 if (result.isSucceeded()) {
                     answered.answered(result.getResponse(), getContent(), null);
                 } else {
@@ -195,7 +203,7 @@ public final class Upstream implements AutoCloseable {
                 + cause.getClass().getSimpleName(), cause, connect && !answering, timeout, false);
     }
 
-    private Request request(Config.UpstreamConfig upstream, URI url, byte[] body, String[] headers) {
+    private Request request(Config.UpstreamConfig upstream, URI url, byte[] body, String[] headers, Overhead overhead) {
         Request request = client.newRequest(url)
                 .method(body == null ? HttpMethod.GET : HttpMethod.POST)
                 .timeout(upstream.timeout().toMillis(), TimeUnit.MILLISECONDS)
@@ -212,6 +220,7 @@ public final class Upstream implements AutoCloseable {
         if (body != null) {
             request.body(new BytesRequestContent("application/json", body));
         }
+        request.onRequestSuccess(r -> overhead.sent());
         return request;
     }
 
