@@ -121,9 +121,9 @@ def main():
               f"args: {' '.join(r.get('jvmArgs', []))}\n")
     print(table(rows, "OneRuleBench", "tollgate",
                 ["tollgate", "tollgateDecision", "tollgateNewSubject", "bucket4jTryConsume", "bucket4jProbe",
-                 "resilience4j", "guava"]))
+                 "bucket4jCoarseClock", "resilience4j", "guava"]))
     print(table(rows, "ThreeRuleBench", "tollgate",
-                ["tollgate", "tollgateDecision", "bucket4jTryConsume", "bucket4jProbe"]))
+                ["tollgate", "tollgateDecision", "bucket4jTryConsume", "bucket4jProbe", "bucket4jCoarseClock"]))
     print(table(rows, "LockVsCasBench", None,
                 ["memoryStore", "lockStore", "casStore", "guardMemoryStore", "guardCasStore", "bucket4jLockFree",
                  "bucket4jSynchronized"]))

@@ -4,19 +4,15 @@ import dev.tollgate.Charge;
 import dev.tollgate.Guard;
 import dev.tollgate.Reservation;
 import dev.tollgate.Subject;
+import dev.tollgate.internal.CoarseClock;
 import dev.tollgate.internal.CompiledPolicy;
 import dev.tollgate.policy.Policy;
 import dev.tollgate.store.Batch;
-import dev.tollgate.store.Limit;
 import dev.tollgate.store.MemoryStore;
-import dev.tollgate.store.Operation;
 import dev.tollgate.store.Outcome;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.local.SynchronizationStrategy;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -81,16 +77,13 @@ public class LockVsCasBench {
         Policy policy = rules == 1 ? BenchPlans.oneRule(deny) : BenchPlans.threeRules(deny);
         subject = Subject.user(KeySpace.HOT_ID, KeySpace.PLAN);
         Charge charge = charge();
-        List<Operation> ops = new ArrayList<>();
-        for (Limit limit : new CompiledPolicy(policy).limitsFor(subject)) {
-            ops.add(new Operation(limit, subject.idFor(limit.scope()), charge.amount(limit.rule().meter())));
-        }
-        batch = new Batch(List.copyOf(ops), true, 1);
+        // The batch a guard would build, and one clock for every store: the memory store's millisecond field.
+        batch = Batch.of(new CompiledPolicy(policy).variantFor(subject).limits(), subject, charge, true, 1);
         memory = MemoryStore.create();
-        lock = new LockStore(Clock.systemUTC());
-        cas = new CasStore(Clock.systemUTC());
+        lock = new LockStore(CoarseClock.SHARED::nowMicros);
+        cas = new CasStore(CoarseClock.SHARED::nowMicros);
         guardMemory = Guard.builder(policy).store(MemoryStore.create()).build();
-        guardCas = Guard.builder(policy).store(new CasStore(Clock.systemUTC())).build();
+        guardCas = Guard.builder(policy).store(new CasStore(CoarseClock.SHARED::nowMicros)).build();
         bucket4jLockFree = BenchPlans.bucket4j(deny, rules, SynchronizationStrategy.LOCK_FREE);
         bucket4jSynchronized = BenchPlans.bucket4j(deny, rules, SynchronizationStrategy.SYNCHRONIZED);
     }

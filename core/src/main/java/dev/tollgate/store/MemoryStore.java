@@ -34,6 +34,10 @@ public final class MemoryStore implements Store {
 
     private static final int SCOPES = Scope.values().length;
 
+    // What decideDeferred reports besides one bit per operation that allows (at most Outcome.MAX_DEFERRED of them).
+    private static final long LIVE_DENIED = 1L << 62;
+    private static final long TORN = 1L << 63;
+
     private final Clock clock;
     // The system clock is read from CoarseClock, a field one thread refreshes every millisecond, instead of from
     // Clock.instant(), which costs a vDSO call and an Instant: about half of a decision. Decisions are then made to
@@ -172,7 +176,10 @@ public final class MemoryStore implements Store {
 
     // Decides on one cell without locking it; locks only to charge, and only if no writer came in between. Null
     // when the caller must decide under the lock: a writer was there, the cell needs a new slot, or was retired.
+    // Objects are made before the version is read and after the lock is let go: the shorter the time between
+    // reading and charging, the fewer decisions on a hot cell have to start again.
     private static Outcome applyOptimistically(Cell cell, Batch batch, long clockNow, int stateSize) {
+        long[] seen = new long[stateSize];
         long[] state = cell.state;
         long version = Cell.version(state);
         if ((version & 1) != 0) {
@@ -180,38 +187,47 @@ public final class MemoryStore implements Store {
         }
         // Everything read here may be torn by a writer; it is used only if the version shows none came.
         long now = Math.max(clockNow, state[Cell.LAST_MICROS]);
-        Outcome outcome = decideDeferred(cell, state, null, batch, now, stateSize, false);
-        if (outcome == null || !Cell.validate(state, version)) {
+        long found = decideDeferred(seen, cell, state, null, batch, now, false);
+        if (found == TORN || !Cell.validate(state, version)) {
             return null;
         }
-        if (!outcome.committed()) {
-            return outcome;
+        boolean commit = batch.commit() && (found & LIVE_DENIED) == 0;
+        if (commit) {
+            if (!Cell.tryUpgrade(state, version)) {
+                return null;
+            }
+            try {
+                chargeAllowed(cell, null, batch, now, null, found);
+            } finally {
+                cell.unlock();
+            }
         }
-        if (!Cell.tryUpgrade(state, version)) {
-            return null;
-        }
-        try {
-            chargeAllowed(cell, null, batch, now, outcome);
-        } finally {
-            cell.unlock();
-        }
-        return outcome;
+        return Outcome.deferred(now, batch, seen, found & ~LIVE_DENIED, commit);
     }
 
     // Locks `only`, or every cell of `cells` in scope order, then decides; null if a cell was retired under us and
     // the caller must fetch the cells again.
     private Outcome applyLocked(Cell only, Cell[] cells, Batch batch, long clockNow, int stateSize) {
+        long[] seen = stateSize >= 0 ? new long[stateSize] : null;
         if (!(only != null ? lock(only) : lockAll(cells))) {
             return null;
         }
+        long now;
+        long found = 0;
+        Outcome eager = null;
+        boolean commit;
         try {
-            long now = only != null ? Math.max(clockNow, only.lastMicros()) : latest(cells, clockNow);
-            Outcome outcome = stateSize >= 0 ? decideDeferred(only, null, cells, batch, now, stateSize, true)
-                    : decideEagerly(only, cells, batch, now);
-            if (outcome.committed()) {
-                chargeAllowed(only, cells, batch, now, outcome);
+            now = only != null ? Math.max(clockNow, only.lastMicros()) : latest(cells, clockNow);
+            if (seen != null) {
+                found = decideDeferred(seen, only, null, cells, batch, now, true);
+                commit = batch.commit() && (found & LIVE_DENIED) == 0;
+            } else {
+                eager = decideEagerly(only, cells, batch, now);
+                commit = eager.committed();
             }
-            return outcome;
+            if (commit) {
+                chargeAllowed(only, cells, batch, now, eager, found);
+            }
         } finally {
             if (only != null) {
                 only.unlock();
@@ -219,6 +235,7 @@ public final class MemoryStore implements Store {
                 unlockAll(cells, cells.length);
             }
         }
+        return eager != null ? eager : Outcome.deferred(now, batch, seen, found & ~LIVE_DENIED, commit);
     }
 
     // Locks the cell; false (and not held) if it was retired.
@@ -258,16 +275,15 @@ public final class MemoryStore implements Store {
         return now;
     }
 
-    // Decides only whether each rule allows the call, keeping a copy of the state it saw so that the outcome can
-    // work out the numbers if they are read; charges nothing (the outcome says whether the caller should). Under
-    // the lock (`locked`) a cell gains the slots it lacks. Without it, every read may be torn, so a missing slot
-    // or a torn layout returns null, and the caller must validate what was read: `unlockedState` is the array of
-    // `only` whose version it read.
-    private static Outcome decideDeferred(Cell only, long[] unlockedState, Cell[] cells, Batch batch, long now,
-                                          int stateSize, boolean locked) {
+    // Decides only whether each rule allows the call, copying the state it saw into `seen` so that the outcome can
+    // work out the numbers if they are read; charges nothing. Returns a bit per operation that allows, plus
+    // LIVE_DENIED if a live rule denies. Under the lock (`locked`) a cell gains the slots it lacks. Without it, every
+    // read may be torn, so a missing slot or a torn layout returns TORN, and the caller must validate what was read:
+    // `unlockedState` is the array of `only` whose version it read.
+    private static long decideDeferred(long[] seen, Cell only, long[] unlockedState, Cell[] cells, Batch batch,
+                                       long now, boolean locked) {
         LimitSet set = batch.limitSet();
         int size = batch.size();
-        long[] seen = new long[stateSize];
         long allowedBits = 0;
         boolean liveDenied = false;
         for (int i = 0, at = 0; i < size; i++) {
@@ -284,12 +300,12 @@ public final class MemoryStore implements Store {
                     offset = set.offsets[i];
                     // The layout and the array may be torn (a writer extending the cell): check it fits.
                     if (offset + limit.stateSize() > state.length) {
-                        return null;
+                        return TORN;
                     }
                 } else {
                     offset = cell.offsetIfPresent(limit.slot(), i, limit.stateSize(), state);
                     if (offset < 0) {
-                        return null;
+                        return TORN;
                     }
                 }
             }
@@ -301,7 +317,7 @@ public final class MemoryStore implements Store {
                 liveDenied = true;
             }
         }
-        return Outcome.deferred(now, batch, seen, allowedBits, batch.commit() && !liveDenied);
+        return liveDenied ? allowedBits | LIVE_DENIED : allowedBits;
     }
 
     private static Outcome decideEagerly(Cell only, Cell[] cells, Batch batch, long now) {
@@ -322,13 +338,15 @@ public final class MemoryStore implements Store {
         return outcome;
     }
 
-    private static void chargeAllowed(Cell only, Cell[] cells, Batch batch, long now, Outcome outcome) {
+    // Charges each operation that allowed the call: as the eager outcome says, or else as `allowedBits` does.
+    private static void chargeAllowed(Cell only, Cell[] cells, Batch batch, long now, Outcome eager,
+                                      long allowedBits) {
         LimitSet set = batch.limitSet();
         for (int i = 0, size = batch.size(); i < size; i++) {
             Limit limit = batch.limit(i);
             Cell cell = only != null ? only : cells[limit.scope().ordinal()];
             cell.lastMicros(now);
-            if (!outcome.allowed(i)) {
+            if (eager != null ? !eager.allowed(i) : (allowedBits & (1L << i)) == 0) {
                 continue;
             }
             // The offset first: finding it may replace the cell's array.

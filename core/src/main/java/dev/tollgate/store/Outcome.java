@@ -45,8 +45,8 @@ public final class Outcome {
         this.committed = committed;
     }
 
-    /** Most operations a deferred outcome can hold: one bit each of a long. */
-    static final int MAX_DEFERRED = Long.SIZE;
+    /** Most operations a deferred outcome can hold: one bit each of a long, less two the memory store uses. */
+    static final int MAX_DEFERRED = Long.SIZE - 2;
 
     /**
      * An outcome whose numbers are worked out when first read, from {@code state}: each operation's state slice as
