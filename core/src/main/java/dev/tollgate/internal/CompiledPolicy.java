@@ -4,8 +4,11 @@ import dev.tollgate.Subject;
 import dev.tollgate.policy.Plan;
 import dev.tollgate.policy.Policy;
 import dev.tollgate.policy.Rule;
+import dev.tollgate.policy.Scope;
 import dev.tollgate.store.Limit;
+import dev.tollgate.store.LimitSet;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -18,14 +21,84 @@ import java.util.Map;
 public final class CompiledPolicy {
 
     /**
-     * The limits of a plan, sorted by scope for the store, and for each the position of its rule in the plan, so
-     * that decisions can list rules in plan order.
+     * The limits a subject's decisions apply, and the order to list them in.
      *
-     * @param limits the limits, sorted by scope (plan order within a scope)
-     * @param planRanks for each limit, its rule's position in the plan
-     * @param inPlanOrder true if sorting by scope kept the plan order, so no reordering is needed
+     * @param limits the limits whose scope the subject has an id for, sorted by scope
+     * @param planOrder the indexes of those limits in plan order, or null when that is their own order
      */
-    public record Compiled(Limit[] limits, int[] planRanks, boolean inPlanOrder) {
+    public record Variant(LimitSet limits, int[] planOrder) {
+    }
+
+    /**
+     * A plan compiled: its limits sorted by scope, and for each combination of scopes a subject may have ids for
+     * (a user without a team skips the team rules), the {@link Variant} to apply, built the first time it is needed.
+     */
+    public static final class Compiled {
+        private final Limit[] limits;
+        private final int[] planRanks;
+        // The plan's scopes a subject may lack an id for (every subject has a user id, and global is everyone's), and
+        // the mask of those it cannot lack.
+        private final Scope[] optionalScopes;
+        private final int alwaysPresent;
+        private final Variant[] byScopesPresent = new Variant[1 << Scope.values().length];
+
+        private Compiled(Limit[] limits, int[] planRanks) {
+            this.limits = limits;
+            this.planRanks = planRanks;
+            this.optionalScopes = Arrays.stream(limits).map(Limit::scope).distinct()
+                    .filter(scope -> scope != Scope.USER && scope != Scope.GLOBAL).toArray(Scope[]::new);
+            int always = 0;
+            for (Limit limit : limits) {
+                if (limit.scope() == Scope.USER || limit.scope() == Scope.GLOBAL) {
+                    always |= 1 << limit.scope().ordinal();
+                }
+            }
+            this.alwaysPresent = always;
+        }
+
+        /** The limits, sorted by scope (plan order within a scope). */
+        public Limit[] limits() {
+            return limits.clone();
+        }
+
+        /** The limits that apply to this subject: those of the scopes it has an id for. */
+        public Variant variantFor(Subject subject) {
+            int present = alwaysPresent;
+            for (Scope scope : optionalScopes) {
+                if (subject.idFor(scope) != null) {
+                    present |= 1 << scope.ordinal();
+                }
+            }
+            Variant variant = byScopesPresent[present];
+            if (variant == null) {
+                // A race builds equal variants; either may stay. Their fields are final, so any is safely seen.
+                variant = variant(present);
+                byScopesPresent[present] = variant;
+            }
+            return variant;
+        }
+
+        private Variant variant(int present) {
+            List<Limit> kept = new ArrayList<>();
+            List<Integer> ranks = new ArrayList<>();
+            for (int i = 0; i < limits.length; i++) {
+                if ((present & (1 << limits[i].scope().ordinal())) != 0) {
+                    kept.add(limits[i]);
+                    ranks.add(planRanks[i]);
+                }
+            }
+            Integer[] order = new Integer[kept.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, Comparator.comparing(ranks::get));
+            boolean inPlanOrder = true;
+            for (int i = 0; i < order.length; i++) {
+                inPlanOrder &= order[i] == i;
+            }
+            return new Variant(LimitSet.of(kept.toArray(Limit[]::new)),
+                    inPlanOrder ? null : Arrays.stream(order).mapToInt(Integer::intValue).toArray());
+        }
     }
 
     private final Policy policy;
@@ -53,7 +126,7 @@ public final class CompiledPolicy {
     }
 
     /**
-     * The limits that apply to the subject, sorted by scope.
+     * The limits of the subject's plan, sorted by scope.
      *
      * @throws IllegalArgumentException if the subject's plan is unknown
      */
@@ -62,7 +135,16 @@ public final class CompiledPolicy {
     }
 
     /**
-     * The limits that apply to the subject, sorted by scope, with their plan positions.
+     * The limits that apply to this subject, and their plan order.
+     *
+     * @throws IllegalArgumentException if the subject's plan is unknown
+     */
+    public Variant variantFor(Subject subject) {
+        return compiledFor(subject).variantFor(subject);
+    }
+
+    /**
+     * The subject's plan, compiled.
      *
      * @throws IllegalArgumentException if the subject's plan is unknown
      */
@@ -83,12 +165,10 @@ public final class CompiledPolicy {
         sorted.sort(Comparator.comparing(i -> rules.get(i).scope())); // stable: plan order within a scope
         Limit[] limits = new Limit[sorted.size()];
         int[] ranks = new int[sorted.size()];
-        boolean inPlanOrder = true;
         for (int i = 0; i < limits.length; i++) {
             ranks[i] = sorted.get(i);
             limits[i] = Limit.of(rules.get(ranks[i]));
-            inPlanOrder &= ranks[i] == i;
         }
-        return new Compiled(limits, ranks, inPlanOrder);
+        return new Compiled(limits, ranks);
     }
 }

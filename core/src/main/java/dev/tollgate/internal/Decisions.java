@@ -5,6 +5,7 @@ import dev.tollgate.RuleStatus;
 import dev.tollgate.policy.Mode;
 import dev.tollgate.policy.Durations;
 import dev.tollgate.policy.Rule;
+import dev.tollgate.store.Batch;
 import dev.tollgate.store.Operation;
 import dev.tollgate.store.Outcome;
 import java.time.Duration;
@@ -37,28 +38,35 @@ public final class Decisions {
      * the operation indexes in that order, or is null when it is the operations' own order.
      */
     public static Decision from(List<Operation> ops, int[] planOrder, Outcome outcome, String reservationId) {
+        return from(new Batch(ops, false, 0), planOrder, outcome, reservationId);
+    }
+
+    /**
+     * The decision for a batch and its outcome, listing the rules in plan order: {@code planOrder} holds the
+     * operation indexes in that order, or is null when it is the batch's own order.
+     */
+    public static Decision from(Batch ops, int[] planOrder, Outcome outcome, String reservationId) {
         int size = ops.size();
         long now = outcome.nowMicros();
         List<RuleStatus> rules = new ArrayList<>(size);
         List<RuleStatus> dryRunHits = new ArrayList<>(0);
         RuleStatus deniedBy = null;
-        Operation deniedOp = null;
+        long deniedAmount = 0;
         long deniedRetry = 0;
         long retryMicros = 0;
         // A denied decision charges nothing, so its rules show what they have now, not what they would have had.
         boolean liveDenied = false;
         for (int i = 0; i < size; i++) {
-            liveDenied |= !outcome.allowed(i) && ops.get(i).limit().rule().mode() == Mode.LIVE;
+            liveDenied |= !outcome.allowed(i) && ops.limit(i).rule().mode() == Mode.LIVE;
         }
         for (int k = 0; k < size; k++) {
             int i = planOrder == null ? k : planOrder[k];
-            Operation op = ops.get(i);
-            Rule rule = op.limit().rule();
+            Rule rule = ops.limit(i).rule();
             boolean exceeded = !outcome.allowed(i);
             long retry = outcome.retryAfterMicros(i);
             Optional<Duration> ruleRetry = retry == Outcome.NEVER ? Optional.empty() : Optional.of(Duration.of(retry, ChronoUnit.MICROS));
             boolean charged = !liveDenied && !exceeded;
-            RuleStatus status = new RuleStatus(rule, op.limit().limit(),
+            RuleStatus status = new RuleStatus(rule, ops.limit(i).limit(),
                     charged ? outcome.remaining(i) : outcome.remainingUncharged(i),
                     CalendarPeriods.toInstant(charged ? outcome.resetAtMicros(i) : outcome.resetAtUnchargedMicros(i)),
                     exceeded, ruleRetry);
@@ -74,7 +82,7 @@ public final class Decisions {
             // to name, since waiting for any other would not be enough. Ties go to plan order.
             if (deniedBy == null || waitsLonger(retry, deniedRetry)) {
                 deniedBy = status;
-                deniedOp = op;
+                deniedAmount = ops.amount(i);
                 deniedRetry = retry;
             }
             retryMicros = retryMicros == Outcome.NEVER || retry == Outcome.NEVER ? Outcome.NEVER : Math.max(retryMicros, retry);
@@ -85,7 +93,7 @@ public final class Decisions {
             reason = dryRunHits.isEmpty() ? "allowed" : "allowed; dry-run rule " + dryRunHits.get(0).name()
                     + " would deny: " + sentence(dryRunHits.get(0), amountOf(ops, dryRunHits.get(0)), now);
         } else {
-            reason = sentence(deniedBy, deniedOp.amount(), now);
+            reason = sentence(deniedBy, deniedAmount, now);
         }
         if (outcome.fault() != null) {
             // The store decided without its shared state: say so first, and name the rule if one denied.
@@ -104,10 +112,10 @@ public final class Decisions {
         return retry == Outcome.NEVER || retry > than;
     }
 
-    private static long amountOf(List<Operation> ops, RuleStatus status) {
-        for (Operation op : ops) {
-            if (op.limit().rule() == status.rule()) {
-                return op.amount();
+    private static long amountOf(Batch ops, RuleStatus status) {
+        for (int i = 0, n = ops.size(); i < n; i++) {
+            if (ops.limit(i).rule() == status.rule()) {
+                return ops.amount(i);
             }
         }
         return 0;

@@ -5,7 +5,8 @@ import dev.tollgate.Decision;
 import dev.tollgate.Reservation;
 import dev.tollgate.store.Adjustment;
 import dev.tollgate.store.Correction;
-import dev.tollgate.store.Operation;
+import dev.tollgate.store.Batch;
+import dev.tollgate.store.Limit;
 import dev.tollgate.store.Outcome;
 import dev.tollgate.store.Store;
 import java.util.ArrayList;
@@ -22,10 +23,9 @@ final class DefaultReservation implements Reservation {
 
     private final Store store;
     private final Charge estimate;
-    private final List<Operation> ops;
+    private final Batch batch;
     private final int[] planOrder;
     private final Outcome outcome;
-    private final long id;
     private static final AtomicIntegerFieldUpdater<DefaultReservation> STATE =
             AtomicIntegerFieldUpdater.newUpdater(DefaultReservation.class, "state");
 
@@ -33,25 +33,24 @@ final class DefaultReservation implements Reservation {
     private volatile int state;
     private volatile Decision decision;
 
-    DefaultReservation(Store store, Charge estimate, List<Operation> ops, int[] planOrder, Outcome outcome, long id) {
+    DefaultReservation(Store store, Charge estimate, Batch batch, int[] planOrder, Outcome outcome) {
         this.store = store;
         this.estimate = estimate;
-        this.ops = ops;
+        this.batch = batch;
         this.planOrder = planOrder;
         this.outcome = outcome;
-        this.id = id;
     }
 
     @Override
     public String id() {
-        return Long.toHexString(id);
+        return Long.toHexString(batch.reservationId());
     }
 
     @Override
     public Decision decision() {
         Decision d = decision;
         if (d == null) {
-            d = Decisions.from(ops, planOrder, outcome, id());
+            d = Decisions.from(batch, planOrder, outcome, id());
             decision = d;
         }
         return d;
@@ -104,15 +103,15 @@ final class DefaultReservation implements Reservation {
     }
 
     private void adjust(Charge actual) {
-        List<Correction> corrections = new ArrayList<>(ops.size());
-        for (int i = 0; i < ops.size(); i++) {
+        List<Correction> corrections = new ArrayList<>(batch.size());
+        for (int i = 0, n = batch.size(); i < n; i++) {
             if (outcome.allowed(i)) { // dry-run rules that would have denied were not charged
-                Operation op = ops.get(i);
-                corrections.add(new Correction(op.limit(), op.entity(), op.amount(),
-                        actual.amount(op.limit().rule().meter())));
+                Limit limit = batch.limit(i);
+                corrections.add(new Correction(limit, batch.entity(i), batch.amount(i),
+                        actual.amount(limit.rule().meter())));
             }
         }
-        store.adjust(new Adjustment(corrections, outcome.nowMicros(), id));
+        store.adjust(new Adjustment(corrections, outcome.nowMicros(), batch.reservationId()));
     }
 
     @Override

@@ -73,23 +73,24 @@ public final class MemoryStore implements Store {
 
     @Override
     public Outcome apply(Batch batch) {
-        List<Operation> ops = batch.operations();
-        int size = ops.size();
+        int size = batch.size();
         // The clock is read before any lock, so the lock is held for the decision alone; cells keep time from going
-        // back (Cell.lastMicros).
+        // back (Cell.LAST_MICROS).
         long clockNow = now();
         if (size == 0) {
             Outcome outcome = new Outcome(clockNow, 0);
             outcome.committed(batch.commit());
             return outcome;
         }
-        int stateSize = deferredStateSize(ops);
+        LimitSet set = batch.limitSet();
+        int stateSize = set != null ? set.deferredStateSize : deferredStateSize(batch);
         Outcome outcome;
         // Operations come sorted by scope, so one scope at both ends means one cell: the usual, user-only plan.
-        Operation first = ops.get(0);
-        if (first.limit().scope() == ops.get(size - 1).limit().scope()) {
+        Scope firstScope = batch.limit(0).scope();
+        if (set != null ? set.oneScope : firstScope == batch.limit(size - 1).scope()) {
+            String entity = batch.entity(0);
             do {
-                Cell cell = cellFor(first.limit().scope(), first.entity(), ops, 0, size);
+                Cell cell = cellFor(firstScope, entity, batch, 0, size);
                 outcome = stateSize >= 0 ? applyOptimistically(cell, batch, clockNow, stateSize) : null;
                 if (outcome == null) {
                     outcome = applyLocked(cell, null, batch, clockNow, stateSize);
@@ -99,7 +100,7 @@ public final class MemoryStore implements Store {
         }
         Cell[] cells = new Cell[SCOPES];
         do {
-            fetchCells(ops, cells);
+            fetchCells(batch, cells);
             outcome = applyLocked(null, cells, batch, clockNow, stateSize);
         } while (outcome == null);
         return outcome;
@@ -150,42 +151,43 @@ public final class MemoryStore implements Store {
         return systemClock ? CoarseClock.SHARED.nowMicros() : CalendarPeriods.toMicros(clock.instant());
     }
 
-    // The longs of state a deferred outcome copies, or -1 if the batch must be decided eagerly: concurrency rules
-    // keep leases, not longs, and an outcome holds at most 64 allowed bits.
-    private static int deferredStateSize(List<Operation> ops) {
-        int size = ops.size();
-        if (size > Outcome.MAX_DEFERRED) {
-            return -1;
+    // For a batch given its operations: the longs of state a deferred outcome copies, or -1 if it must be decided
+    // eagerly (a LimitSet works this out once).
+    private static int deferredStateSize(Batch batch) {
+        Limit[] limits = new Limit[batch.size()];
+        for (int i = 0; i < limits.length; i++) {
+            limits[i] = batch.limit(i);
         }
-        int stateSize = 0;
-        for (int i = 0; i < size; i++) {
-            Limit limit = ops.get(i).limit();
-            if (limit.algorithm() == Algorithm.CONCURRENCY) {
-                return -1;
-            }
-            stateSize += limit.stateSize();
+        return LimitSet.deferredStateSize(limits);
+    }
+
+    // Where operation i's state starts in the cell, for a holder of its lock: the limit set's offset if the cell has
+    // the set's layout, as cells made for the plan do; otherwise looked up, and added if the cell lacks the rule.
+    private static int lockedOffset(Cell cell, LimitSet set, int i, Limit limit) {
+        if (set != null && cell.layout == set.layoutByScope[limit.scope().ordinal()]) {
+            return set.offsets[i];
         }
-        return stateSize;
+        return cell.offset(cell.slotOf(limit.slot()));
     }
 
     // Decides on one cell without locking it; locks only to charge, and only if no writer came in between. Null
     // when the caller must decide under the lock: a writer was there, the cell needs a new slot, or was retired.
     private static Outcome applyOptimistically(Cell cell, Batch batch, long clockNow, int stateSize) {
-        long version = cell.tryOptimisticRead();
-        if (version == Cell.LOCKED) {
-            return null;
+        long[] state = cell.state;
+        long version = Cell.version(state);
+        if ((version & 1) != 0) {
+            return null; // held by a writer, replaced or retired
         }
         // Everything read here may be torn by a writer; it is used only if the version shows none came.
-        boolean retired = cell.retired;
-        long now = Math.max(clockNow, cell.lastMicros);
-        Outcome outcome = decideDeferred(cell, null, batch, now, stateSize, false);
-        if (outcome == null || !cell.validate(version) || retired) {
+        long now = Math.max(clockNow, state[Cell.LAST_MICROS]);
+        Outcome outcome = decideDeferred(cell, state, null, batch, now, stateSize, false);
+        if (outcome == null || !Cell.validate(state, version)) {
             return null;
         }
         if (!outcome.committed()) {
             return outcome;
         }
-        if (!cell.tryUpgrade(version)) {
+        if (!Cell.tryUpgrade(state, version)) {
             return null;
         }
         try {
@@ -203,8 +205,8 @@ public final class MemoryStore implements Store {
             return null;
         }
         try {
-            long now = only != null ? Math.max(clockNow, only.lastMicros) : latest(cells, clockNow);
-            Outcome outcome = stateSize >= 0 ? decideDeferred(only, cells, batch, now, stateSize, true)
+            long now = only != null ? Math.max(clockNow, only.lastMicros()) : latest(cells, clockNow);
+            Outcome outcome = stateSize >= 0 ? decideDeferred(only, null, cells, batch, now, stateSize, true)
                     : decideEagerly(only, cells, batch, now);
             if (outcome.committed()) {
                 chargeAllowed(only, cells, batch, now, outcome);
@@ -221,12 +223,7 @@ public final class MemoryStore implements Store {
 
     // Locks the cell; false (and not held) if it was retired.
     private static boolean lock(Cell cell) {
-        cell.lock();
-        if (cell.retired) {
-            cell.unlock();
-            return false;
-        }
-        return true;
+        return cell.lock();
     }
 
     // Locks the cells (indexed by scope, nulls for scopes the batch has not) in scope order, so that two decisions
@@ -255,7 +252,7 @@ public final class MemoryStore implements Store {
         long now = clockNow;
         for (Cell cell : cells) {
             if (cell != null) {
-                now = Math.max(now, cell.lastMicros);
+                now = Math.max(now, cell.lastMicros());
             }
         }
         return now;
@@ -264,53 +261,59 @@ public final class MemoryStore implements Store {
     // Decides only whether each rule allows the call, keeping a copy of the state it saw so that the outcome can
     // work out the numbers if they are read; charges nothing (the outcome says whether the caller should). Under
     // the lock (`locked`) a cell gains the slots it lacks. Without it, every read may be torn, so a missing slot
-    // or a torn layout returns null, and the caller must validate what was read.
-    private static Outcome decideDeferred(Cell only, Cell[] cells, Batch batch, long now, int stateSize,
-                                          boolean locked) {
-        List<Operation> ops = batch.operations();
-        int size = ops.size();
+    // or a torn layout returns null, and the caller must validate what was read: `unlockedState` is the array of
+    // `only` whose version it read.
+    private static Outcome decideDeferred(Cell only, long[] unlockedState, Cell[] cells, Batch batch, long now,
+                                          int stateSize, boolean locked) {
+        LimitSet set = batch.limitSet();
+        int size = batch.size();
         long[] seen = new long[stateSize];
         long allowedBits = 0;
         boolean liveDenied = false;
         for (int i = 0, at = 0; i < size; i++) {
-            Operation op = ops.get(i);
-            Limit limit = op.limit();
+            Limit limit = batch.limit(i);
             Cell cell = only != null ? only : cells[limit.scope().ordinal()];
             int offset;
             long[] state;
             if (locked) {
-                offset = cell.offset(cell.slotOf(limit.slot())); // may grow the state array, so read it after
+                offset = lockedOffset(cell, set, i, limit); // may grow the state array, so read it after
                 state = cell.state;
             } else {
-                state = cell.state;
-                offset = cell.offsetIfPresent(limit.slot(), i, limit.stateSize(), state);
-                if (offset < 0) {
-                    return null;
+                state = unlockedState;
+                if (set != null && cell.layout == set.layoutByScope[limit.scope().ordinal()]) {
+                    offset = set.offsets[i];
+                    // The layout and the array may be torn (a writer extending the cell): check it fits.
+                    if (offset + limit.stateSize() > state.length) {
+                        return null;
+                    }
+                } else {
+                    offset = cell.offsetIfPresent(limit.slot(), i, limit.stateSize(), state);
+                    if (offset < 0) {
+                        return null;
+                    }
                 }
             }
             System.arraycopy(state, offset, seen, at, limit.stateSize());
             at += limit.stateSize();
-            if (Algorithms.allows(limit, state, offset, now, op.amount())) {
+            if (Algorithms.allows(limit, state, offset, now, batch.amount(i))) {
                 allowedBits |= 1L << i;
             } else if (limit.live()) {
                 liveDenied = true;
             }
         }
-        return Outcome.deferred(now, ops, seen, allowedBits, batch.commit() && !liveDenied);
+        return Outcome.deferred(now, batch, seen, allowedBits, batch.commit() && !liveDenied);
     }
 
     private static Outcome decideEagerly(Cell only, Cell[] cells, Batch batch, long now) {
-        List<Operation> ops = batch.operations();
-        int size = ops.size();
+        int size = batch.size();
         Outcome outcome = new Outcome(now, size);
         boolean liveDenied = false;
         for (int i = 0; i < size; i++) {
-            Operation op = ops.get(i);
-            Limit limit = op.limit();
+            Limit limit = batch.limit(i);
             Cell cell = only != null ? only : cells[limit.scope().ordinal()];
             int slot = cell.slotOf(limit.slot());
             boolean allowed = Algorithms.evaluate(limit, cell.state, cell.offset(slot), cell.leases(slot), now,
-                    op.amount(), outcome, i);
+                    batch.amount(i), outcome, i);
             if (!allowed && limit.live()) {
                 liveDenied = true;
             }
@@ -320,16 +323,22 @@ public final class MemoryStore implements Store {
     }
 
     private static void chargeAllowed(Cell only, Cell[] cells, Batch batch, long now, Outcome outcome) {
-        List<Operation> ops = batch.operations();
-        for (int i = 0, size = ops.size(); i < size; i++) {
-            Operation op = ops.get(i);
-            Limit limit = op.limit();
+        LimitSet set = batch.limitSet();
+        for (int i = 0, size = batch.size(); i < size; i++) {
+            Limit limit = batch.limit(i);
             Cell cell = only != null ? only : cells[limit.scope().ordinal()];
-            cell.lastMicros = now;
-            if (outcome.allowed(i)) {
+            cell.lastMicros(now);
+            if (!outcome.allowed(i)) {
+                continue;
+            }
+            // The offset first: finding it may replace the cell's array.
+            if (limit.algorithm() == Algorithm.CONCURRENCY) {
                 int slot = cell.slotOf(limit.slot());
-                Algorithms.charge(limit, cell.state, cell.offset(slot), cell.leases(slot), now, op.amount(),
+                Algorithms.charge(limit, cell.state, cell.offset(slot), cell.leases(slot), now, batch.amount(i),
                         batch.reservationId());
+            } else {
+                int offset = lockedOffset(cell, set, i, limit);
+                Algorithms.charge(limit, cell.state, offset, null, now, batch.amount(i), batch.reservationId());
             }
         }
     }
@@ -344,7 +353,7 @@ public final class MemoryStore implements Store {
             for (Correction correction : adjustment.corrections()) {
                 Limit limit = correction.limit();
                 Cell target = cells[limit.scope().ordinal()];
-                target.lastMicros = now;
+                target.lastMicros(now);
                 int slot = target.slotOf(limit.slot());
                 Algorithms.correct(limit, target.state, target.offset(slot), target.leases(slot), now,
                         adjustment.reservedAtMicros(), correction.estimated(), correction.actual(),
@@ -356,14 +365,14 @@ public final class MemoryStore implements Store {
         }
     }
 
-    private void fetchCells(List<Operation> ops, Cell[] cells) {
-        for (int from = 0, n = ops.size(); from < n; ) {
-            Scope scope = ops.get(from).limit().scope();
+    private void fetchCells(Batch batch, Cell[] cells) {
+        for (int from = 0, n = batch.size(); from < n; ) {
+            Scope scope = batch.limit(from).scope();
             int to = from + 1;
-            while (to < n && ops.get(to).limit().scope() == scope) {
+            while (to < n && batch.limit(to).scope() == scope) {
                 to++;
             }
-            cells[scope.ordinal()] = cellFor(scope, ops.get(from).entity(), ops, from, to);
+            cells[scope.ordinal()] = cellFor(scope, batch.entity(from), batch, from, to);
             from = to;
         }
     }
@@ -379,15 +388,20 @@ public final class MemoryStore implements Store {
         }
     }
 
-    // A new entity's cell is laid out for the rules that create it (ops[from..to)), so it never needs extending.
-    private Cell cellFor(Scope scope, String entity, List<Operation> ops, int from, int to) {
+    // A new entity's cell is laid out for the rules that create it (the batch's [from..to)), so it never needs
+    // extending, and shares the limit set's layout, whose offsets decisions then use directly.
+    private Cell cellFor(Scope scope, String entity, Batch batch, int from, int to) {
         Cell cell = cellsByScope[scope.ordinal()].get(entity);
         if (cell != null) {
             return cell;
         }
+        LimitSet set = batch.limitSet();
+        if (set != null) {
+            return newCell(scope, entity, set.layoutByScope[scope.ordinal()]);
+        }
         Slot[] slots = new Slot[to - from];
         for (int i = from; i < to; i++) {
-            slots[i - from] = ops.get(i).limit().slot();
+            slots[i - from] = batch.limit(i).slot();
         }
         return newCell(scope, entity, Layout.of(slots));
     }
@@ -442,12 +456,17 @@ public final class MemoryStore implements Store {
         if (!cell.tryLock()) {
             return;
         }
+        boolean idle;
         try {
-            if (!cell.retired && cell.isIdle(Math.max(now, cell.lastMicros))) {
-                cell.retired = true;
-                cells.remove(entity, cell);
-            }
-        } finally {
+            idle = cell.isIdle(Math.max(now, cell.lastMicros()));
+        } catch (RuntimeException | Error e) {
+            cell.unlock();
+            throw e;
+        }
+        if (idle) {
+            cell.retire(); // stays locked: whoever finds it now fetches the cell again, and finds none or a new one
+            cells.remove(entity, cell);
+        } else {
             cell.unlock();
         }
     }

@@ -1,7 +1,6 @@
 package dev.tollgate.store;
 
 import dev.tollgate.internal.Algorithms;
-import java.util.List;
 
 /**
  * What a store decided for a {@link Batch}: the store's time, whether it charged, and for every operation (in
@@ -23,7 +22,7 @@ public final class Outcome {
     // A deferred outcome: the operations, a copy of each one's state as the store saw it (their slices laid end to
     // end), and which of them allowed the call. Most callers read only allowed(), so the memory store leaves
     // remaining, reset and retry-after to whoever asks, from the copy, with the same Algorithms code.
-    private final List<Operation> deferredOps;
+    private final Batch deferredOps;
     private final long[] deferredState;
     private final long allowedBits;
     private volatile long[] worked;
@@ -37,7 +36,7 @@ public final class Outcome {
         this.allowedBits = 0;
     }
 
-    private Outcome(long nowMicros, List<Operation> ops, long[] state, long allowedBits, boolean committed) {
+    private Outcome(long nowMicros, Batch ops, long[] state, long allowedBits, boolean committed) {
         this.nowMicros = nowMicros;
         this.values = null;
         this.deferredOps = ops;
@@ -53,7 +52,7 @@ public final class Outcome {
      * An outcome whose numbers are worked out when first read, from {@code state}: each operation's state slice as
      * it was when decided, end to end in operation order. No concurrency operations (their state is not longs).
      */
-    static Outcome deferred(long nowMicros, List<Operation> ops, long[] state, long allowedBits, boolean committed) {
+    static Outcome deferred(long nowMicros, Batch ops, long[] state, long allowedBits, boolean committed) {
         return new Outcome(nowMicros, ops, state, allowedBits, committed);
     }
 
@@ -66,9 +65,9 @@ public final class Outcome {
             // Deterministic, so two threads that race here work out the same numbers.
             Outcome eager = new Outcome(nowMicros, deferredOps.size());
             for (int i = 0, at = 0, n = deferredOps.size(); i < n; i++) {
-                Operation op = deferredOps.get(i);
-                Algorithms.evaluate(op.limit(), deferredState, at, null, nowMicros, op.amount(), eager, i);
-                at += op.limit().stateSize();
+                Limit limit = deferredOps.limit(i);
+                Algorithms.evaluate(limit, deferredState, at, null, nowMicros, deferredOps.amount(i), eager, i);
+                at += limit.stateSize();
             }
             v = eager.values;
             worked = v;

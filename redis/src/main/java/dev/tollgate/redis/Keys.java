@@ -5,17 +5,17 @@ import dev.tollgate.policy.Scope;
 import dev.tollgate.store.Limit;
 
 /**
- * Redis key names. One hash per scope entity, named {@code prefix:{scope:entity}}, whose fields are the entity's
- * rule states, named by {@link Limit#stateName()} (rule name, algorithm, meter, and a sliding window's length);
- * a concurrency rule's lease table is a hash of its own, {@code prefix:{scope:entity}:stateName}:
+ * Redis key names. One string per scope entity, named {@code prefix:{scope:entity}:rules}, holding the entity's
+ * rule states as records named by {@link Limit#stateName()} (rule name, algorithm, meter, and a sliding window's
+ * length); a concurrency rule's lease table is a hash of its own, {@code prefix:{scope:entity}:stateName}:
  *
  * <pre>
- *   tg:{u:alice}   rpm:token-bucket:requests            token bucket      "tat:fraction"
- *                  hourly:fixed-window:tokens           fixed window      "windowEnd:used"
- *                  monthly:quota:usd                    calendar quota    "periodEnd:used"
- *                  tpm:sliding-window:tokens:60000000   sliding window    "currentStart:current:previous"
- *                  x                                    the hash's expiry
- *   tg:{u:alice}:in-flight:concurrency:requests         concurrency       hash leaseId -> "expiry:weight"
+ *   tg:{u:alice}:rules    x, then one record per rule: name + 3 doubles (see prelude.lua)
+ *                           rpm:token-bucket:requests            token bucket      (tat, fraction, 0)
+ *                           hourly:fixed-window:tokens           fixed window      (windowEnd, used, 0)
+ *                           monthly:quota:usd                    calendar quota    (periodEnd, used, 0)
+ *                           tpm:sliding-window:tokens:60000000   sliding window    (currentStart, current, previous)
+ *   tg:{u:alice}:in-flight:concurrency:requests                   concurrency       hash leaseId -> "expiry:weight"
  * </pre>
  *
  * The braces are a Redis Cluster hash tag: every key of one entity hashes to one slot, so one script can
@@ -39,9 +39,21 @@ final class Keys {
         };
     }
 
-    /** The hash that holds an entity's rule states: the prefix, then the entity's hash tag. */
+    /** The string that holds an entity's rule states: {@link #entityKey} and {@code :rules}. */
+    static String stateKey(String prefix, Scope scope, String entity) {
+        return tag(prefix, scope, entity, 6).append(":rules").toString();
+    }
+
+    /**
+     * An entity's key stem: the prefix, then the entity's hash tag. Its state string ({@link #stateKey}) and its lease
+     * hashes extend it. (In the earlier hash layout it was the hash that held the rule states.)
+     */
     static String entityKey(String prefix, Scope scope, String entity) {
-        StringBuilder b = new StringBuilder(prefix.length() + entity.length() + 8);
+        return tag(prefix, scope, entity, 0).toString();
+    }
+
+    private static StringBuilder tag(String prefix, Scope scope, String entity, int extra) {
+        StringBuilder b = new StringBuilder(prefix.length() + entity.length() + 8 + extra);
         b.append(prefix).append(":{").append(letter(scope)).append(':');
         for (int i = 0; i < entity.length(); i++) {
             char c = entity.charAt(i);
@@ -52,7 +64,7 @@ final class Keys {
                 default -> b.append(c);
             }
         }
-        return b.append('}').toString();
+        return b.append('}');
     }
 
     /**
@@ -63,9 +75,9 @@ final class Keys {
         return limit.stateName();
     }
 
-    /** The key that holds a rule's state for an entity: the entity's hash, or a concurrency rule's lease hash. */
-    static String key(String entityKey, Limit limit, String field) {
-        return limit.algorithm() == Algorithm.CONCURRENCY ? entityKey + ':' + field : entityKey;
+    /** A concurrency rule's lease hash for an entity. */
+    static String leaseKey(String prefix, Scope scope, String entity, Limit limit) {
+        return entityKey(prefix, scope, entity) + ':' + field(limit);
     }
 
     /** The algorithm's code in the scripts' argument lists. */

@@ -84,13 +84,16 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RedisStore implements Store {
 
     private static final long MAX_DEBT = Algorithms.MAX_DEBT_MICROS;
-    // Keys are text; script arguments are bytes, so that each operation's numbers travel as one argument of
-    // packed little-endian doubles: apply.lua's algorithm, live, amount, limit and p1 .. p5, adjust.lua's
-    // algorithm, diff and p1 .. p3. Every one is an integer below 2^53, which a double holds exactly.
+    // Keys are text; script arguments are bytes, so that each operation travels as one argument: its name (one
+    // length byte, then the bytes) and its numbers as packed little-endian doubles: apply.lua's algorithm, live,
+    // amount, limit, p1 .. p5 and key index, adjust.lua's algorithm, diff, p1 .. p3 and key index. Every number is
+    // an integer below 2^53, which a double holds exactly. The scripts answer in packed doubles too.
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-    private static final byte[] EMPTY = new byte[0];
-    private static final byte[] ONE = {'1'};
-    private static final byte[] ZERO = {'0'};
+    private static final int APPLY_NUMBERS = 10;
+    private static final int ADJUST_NUMBERS = 6;
+    // The header of the common calls (server time, one entity, no test clock), rendered once.
+    private static final byte[] RESERVE_HEADER = doubles(1, -1, 0, 1);
+    private static final byte[] CHECK_HEADER = doubles(0, -1, 0, 1);
     private static final int CALENDAR_RETRIES = 3;
     // Both scripts start with the prelude: time, number rules, the hash layout and its expiry, written once.
     private static final String PRELUDE_LUA = resource("prelude.lua");
@@ -111,7 +114,7 @@ public final class RedisStore implements Store {
     private final boolean cluster;
     private final String prefix;
     private final Clock clock;
-    private final byte[] slackMillis;
+    private final long slackMillis;
     private final long timeoutNanos;
     private final long retryAfterFailureNanos;
     private final FailureMode failureMode;
@@ -154,7 +157,7 @@ public final class RedisStore implements Store {
         this.description = b.uris.toString();
         this.prefix = b.prefix;
         this.clock = b.clock;
-        this.slackMillis = ascii(b.clock == null ? 0 : b.testClockTtlSlack.toMillis());
+        this.slackMillis = b.clock == null ? 0 : b.testClockTtlSlack.toMillis();
         this.timeoutNanos = b.timeout.toNanos();
         this.retryAfterFailureNanos = b.retryAfterFailure.toNanos();
         this.failureMode = b.failureMode;
@@ -415,46 +418,76 @@ public final class RedisStore implements Store {
 
     private long[] runApply(List<Operation> ops, int[] group, boolean commit, long reservationId) {
         int n = group.length;
+        // KEYS: the entity strings, each once (KEYS[1..m]), then the lease hashes; each operation names its key's
+        // index. Most decisions are one entity: one GET and one SET.
         String[] keys = new String[n];
-        byte[][] args = new byte[4 + 2 * n][];
+        int[] keyIndex = new int[n];
+        int m = 0;
+        for (int k = 0; k < n; k++) {
+            Operation op = ops.get(group[k]);
+            if (op.limit().algorithm() != Algorithm.CONCURRENCY) {
+                keyIndex[k] = indexOf(keys, m, Keys.stateKey(prefix, op.limit().scope(), op.entity()));
+                if (keyIndex[k] > m) {
+                    m++;
+                }
+            }
+        }
+        int count = m;
+        for (int k = 0; k < n; k++) {
+            Operation op = ops.get(group[k]);
+            if (op.limit().algorithm() == Algorithm.CONCURRENCY) {
+                keyIndex[k] = indexOf(keys, count, Keys.leaseKey(prefix, op.limit().scope(), op.entity(), op.limit()));
+                if (keyIndex[k] > count) {
+                    count++;
+                }
+            }
+        }
+        if (count < n) {
+            keys = java.util.Arrays.copyOf(keys, count);
+        }
+        byte[][] args = new byte[1 + n][];
         long guess = clock != null ? CalendarPeriods.toMicros(clock.instant()) : guessServerMicros();
-        args[0] = clock != null ? ascii(guess) : EMPTY;
-        args[1] = slackMillis;
-        args[2] = ascii(reservationId);
-        args[3] = commit ? ONE : ZERO;
+        if (clock == null && m == 1) {
+            args[0] = commit ? RESERVE_HEADER : CHECK_HEADER;
+        } else {
+            args[0] = doubles(commit ? 1 : 0, clock != null ? guess : -1, slackMillis, m);
+        }
         for (int attempt = 0; ; attempt++) {
             for (int k = 0; k < n; k++) {
                 Operation op = ops.get(group[k]);
                 Limit limit = op.limit();
                 RuleArgs rule = ruleArgs(limit);
-                keys[k] = Keys.key(Keys.entityKey(prefix, limit.scope(), op.entity()), limit, rule.field());
-                int b = 4 + 2 * k;
-                args[b] = rule.fieldBytes();
                 long amount = op.amount();
                 boolean calendar = limit.algorithm() == Algorithm.CALENDAR_QUOTA;
-                if (amount == 1 && !calendar) {
-                    // The numbers rendered once for this rule are the call's: shared, never written to.
-                    args[b + 1] = rule.numbers();
+                if (limit.algorithm() == Algorithm.CONCURRENCY) {
+                    // A lease is named by its reservation's id: the name part carries the id.
+                    args[1 + k] = withName(Long.toString(reservationId).getBytes(StandardCharsets.US_ASCII), rule.arg(),
+                            rule.nameLength());
+                } else if (amount == 1 && !calendar && keyIndex[k] == 1) {
+                    // The argument rendered once for this rule is the call's: shared, never written to.
+                    args[1 + k] = rule.arg();
                     continue;
+                } else {
+                    args[1 + k] = rule.arg().clone();
                 }
-                ByteBuffer p = ByteBuffer.wrap(rule.numbers().clone()).order(ByteOrder.LITTLE_ENDIAN);
-                p.putDouble(2 * 8, Math.min(amount, Rule.MAX_LIMIT + 1));
+                ByteBuffer p = ByteBuffer.wrap(args[1 + k]).order(ByteOrder.LITTLE_ENDIAN);
+                int at = args[1 + k].length - 8 * APPLY_NUMBERS;
+                p.putDouble(at + 2 * 8, Math.min(amount, Rule.MAX_LIMIT + 1));
                 if (limit.algorithm() == Algorithm.TOKEN_BUCKET) {
                     // Costs as whole micros plus a fraction in 1/refill micros, exactly as Algorithms keeps them.
                     // Any cost above the tolerance is denied alike; clamping keeps it exact in Lua.
                     long whole = limit.costWhole(amount);
                     boolean clamped = whole > limit.toleranceWhole();
-                    p.putDouble(4 * 8, clamped ? limit.toleranceWhole() + 1 : whole);
-                    p.putDouble(5 * 8, clamped ? 0 : limit.costFraction(amount));
+                    p.putDouble(at + 4 * 8, clamped ? limit.toleranceWhole() + 1 : whole);
+                    p.putDouble(at + 5 * 8, clamped ? 0 : limit.costFraction(amount));
                 } else if (calendar) {
                     long start = limit.windowStart(guess);
-                    p.putDouble(4 * 8, start);
-                    p.putDouble(5 * 8, limit.windowEnd(start));
+                    p.putDouble(at + 4 * 8, start);
+                    p.putDouble(at + 5 * 8, limit.windowEnd(start));
                 }
-                args[b + 1] = p.array();
+                p.putDouble(at + 9 * 8, keyIndex[k]);
             }
-            List<Object> reply = eval(APPLY_SHA, APPLY_LUA, keys, args);
-            long[] r = longs(reply);
+            long[] r = longs(eval(APPLY_SHA, APPLY_LUA, keys, args));
             noteServerTime(r[0]);
             if (r[1] == 0) {
                 return r;
@@ -463,7 +496,37 @@ public final class RedisStore implements Store {
                 throw new IllegalStateException("calendar period never held the server time " + r[0]);
             }
             guess = r[0];
+            if (clock != null) {
+                args[0] = doubles(commit ? 1 : 0, guess, slackMillis, m);
+            }
         }
+    }
+
+    // The 1-based index of key among keys[0 .. count), appending it (at count + 1) if it is not there.
+    private static int indexOf(String[] keys, int count, String key) {
+        for (int j = 0; j < count; j++) {
+            if (keys[j].equals(key)) {
+                return j + 1;
+            }
+        }
+        keys[count] = key;
+        return count + 1;
+    }
+
+    // A script argument: name (one length byte, then the bytes), then the numbers of arg, which are either bare
+    // (nameLength -1) or follow a name of nameLength bytes, which this one replaces.
+    private static byte[] withName(byte[] name, byte[] arg, int nameLength) {
+        if (name.length > 255) {
+            // Rule names are at most 64 characters, so a state name is well below this.
+            throw new IllegalArgumentException("redis: a state name must be at most 255 bytes, got " + name.length);
+        }
+        int from = nameLength < 0 ? 0 : 1 + nameLength;
+        int numbers = arg.length - from;
+        byte[] out = new byte[1 + name.length + numbers];
+        out[0] = (byte) name.length;
+        System.arraycopy(name, 0, out, 1, name.length);
+        System.arraycopy(arg, from, out, 1 + name.length, numbers);
+        return out;
     }
 
     private void adjustRemote(List<Correction> corrections, long reservedAt, long reservationId) {
@@ -477,20 +540,41 @@ public final class RedisStore implements Store {
             return;
         }
         int n = live.size();
+        // KEYS as in runApply: the entity strings once each, then the lease hashes.
         String[] keys = new String[n];
-        byte[][] args = new byte[3 + 2 * n][];
+        int[] keyIndex = new int[n];
+        int m = 0;
+        for (int k = 0; k < n; k++) {
+            Correction c = live.get(k);
+            if (c.limit().algorithm() != Algorithm.CONCURRENCY) {
+                keyIndex[k] = indexOf(keys, m, Keys.stateKey(prefix, c.limit().scope(), c.entity()));
+                if (keyIndex[k] > m) {
+                    m++;
+                }
+            }
+        }
+        int count = m;
+        for (int k = 0; k < n; k++) {
+            Correction c = live.get(k);
+            if (c.limit().algorithm() == Algorithm.CONCURRENCY) {
+                keyIndex[k] = indexOf(keys, count, Keys.leaseKey(prefix, c.limit().scope(), c.entity(), c.limit()));
+                if (keyIndex[k] > count) {
+                    count++;
+                }
+            }
+        }
+        if (count < n) {
+            keys = java.util.Arrays.copyOf(keys, count);
+        }
+        byte[][] args = new byte[1 + n][];
         long guess = clock != null ? CalendarPeriods.toMicros(clock.instant()) : guessServerMicros();
-        args[0] = clock != null ? ascii(guess) : EMPTY;
-        args[1] = slackMillis;
-        args[2] = ascii(reservationId);
+        byte[] lease = Long.toString(reservationId).getBytes(StandardCharsets.US_ASCII);
         for (int attempt = 0; ; attempt++) {
+            args[0] = doubles(0, clock != null ? guess : -1, slackMillis, m);
             for (int k = 0; k < n; k++) {
                 Correction c = live.get(k);
                 Limit limit = c.limit();
                 RuleArgs rule = ruleArgs(limit);
-                keys[k] = Keys.key(Keys.entityKey(prefix, limit.scope(), c.entity()), limit, rule.field());
-                int b = 3 + 2 * k;
-                args[b] = rule.fieldBytes();
                 long diff;
                 long p1 = 0;
                 long p2 = 0;
@@ -525,7 +609,8 @@ public final class RedisStore implements Store {
                     }
                     default -> diff = 0;
                 }
-                args[b + 1] = doubles(Keys.code(limit.algorithm()), diff, p1, p2, p3);
+                byte[] name = limit.algorithm() == Algorithm.CONCURRENCY ? lease : rule.name();
+                args[1 + k] = withName(name, doubles(Keys.code(limit.algorithm()), diff, p1, p2, p3, keyIndex[k]), -1);
             }
             long[] r = longs(eval(ADJUST_SHA, ADJUST_LUA, keys, args));
             noteServerTime(r[0]);
@@ -569,15 +654,17 @@ public final class RedisStore implements Store {
         }
     }
 
-    private List<Object> eval(String sha, String script, String[] keys, byte[][] args) {
+    // The scripts answer with one string of packed doubles: cheaper for Redis to send and for Lettuce to read
+    // than an array of integers.
+    private byte[] eval(String sha, String script, String[] keys, byte[][] args) {
         redisCalls.increment();
         try {
-            return await(connect().evalsha(sha, ScriptOutputType.MULTI, keys, args));
+            return await(connect().evalsha(sha, ScriptOutputType.VALUE, keys, args));
         } catch (RedisNoScriptException e) {
             // After a restart, a failover or SCRIPT FLUSH: EVAL sends the body once and caches it again.
             scriptReloads.increment();
             redisCalls.increment();
-            return await(connect().eval(script, ScriptOutputType.MULTI, keys, args));
+            return await(connect().eval(script, ScriptOutputType.VALUE, keys, args));
         }
     }
 
@@ -703,11 +790,11 @@ public final class RedisStore implements Store {
     }
 
     /**
-     * A rule's apply.lua arguments, rendered once: its field (empty for a concurrency rule, whose leases have a key
-     * of their own) and its numbers for an amount of 1 (algorithm, live, amount, limit, p1 .. p5); the store
-     * writes a copy where a call differs.
+     * A rule's apply.lua argument, rendered once: its name (its state name; a concurrency rule's is replaced by each
+     * call's lease id) and its numbers for an amount of 1 on the first key (algorithm, live, amount, limit, p1 ..
+     * p5, key index); the store writes a copy where a call differs.
      */
-    private record RuleArgs(String field, byte[] fieldBytes, byte[] numbers) {
+    private record RuleArgs(byte[] name, byte[] arg) {
 
         static RuleArgs of(Limit limit) {
             long[] p = new long[5];
@@ -730,10 +817,13 @@ public final class RedisStore implements Store {
                 default -> {
                 }
             }
-            String field = Keys.field(limit);
-            byte[] fieldBytes = limit.algorithm() == Algorithm.CONCURRENCY ? EMPTY : field.getBytes(StandardCharsets.UTF_8);
-            return new RuleArgs(field, fieldBytes, doubles(Keys.code(limit.algorithm()),
-                    limit.rule().mode() == Mode.LIVE ? 1 : 0, 1, limit.limit(), p[0], p[1], p[2], p[3], p[4]));
+            byte[] name = Keys.field(limit).getBytes(StandardCharsets.UTF_8);
+            return new RuleArgs(name, withName(name, doubles(Keys.code(limit.algorithm()),
+                    limit.rule().mode() == Mode.LIVE ? 1 : 0, 1, limit.limit(), p[0], p[1], p[2], p[3], p[4], 1), -1));
+        }
+
+        int nameLength() {
+            return name.length;
         }
     }
 
@@ -744,10 +834,6 @@ public final class RedisStore implements Store {
             b.putDouble(v);
         }
         return b.array();
-    }
-
-    private static byte[] ascii(long value) {
-        return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
     }
 
     // Indices of the operations, grouped by the Redis node's slot that holds them, in scope order of first
@@ -828,10 +914,12 @@ public final class RedisStore implements Store {
         return Math.max(-bound, Math.min(bound, value));
     }
 
-    private static long[] longs(List<Object> reply) {
-        long[] r = new long[reply.size()];
+    // A script's answer, packed little-endian doubles, each an integer below 2^53, as longs.
+    private static long[] longs(byte[] reply) {
+        ByteBuffer b = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
+        long[] r = new long[reply.length / 8];
         for (int i = 0; i < r.length; i++) {
-            r[i] = (Long) reply.get(i);
+            r[i] = (long) b.getDouble(8 * i);
         }
         return r;
     }

@@ -1,55 +1,73 @@
 -- Tollgate: settle or release one reservation's rules on one slot, atomically.
--- (prelude.lua comes first: time, number rules, the hash layout and its expiry.)
+-- (prelude.lua comes first: time, number rules, the entity layout and its expiry.)
 --
 -- The Redis half of dev.tollgate.internal.Algorithms.correct. Each rule moves from its estimate to its actual
 -- amount: a surplus is refunded only to the window it was charged in, if that window is still counted; extra
 -- usage is charged now, as debt, past the limit if need be; concurrency leases end.
 --
--- KEYS: per correction, its entity's hash (its lease hash for concurrency).
--- ARGV[1..3] as in the prelude; then 2 per correction: its field ('' for concurrency), then 5 packed doubles:
--- algorithm, diff (actual - estimated, in units; for a token bucket its sign), p1, p2, p3:
+-- KEYS: the corrections' entity strings (KEYS[1..m]), then their lease hashes (concurrency).
+-- ARGV[1] as in the prelude (its commit unused); then one per correction: its name (for concurrency, the lease
+-- id), then 6 packed doubles: algorithm, diff (actual - estimated, in units; for a token bucket its sign), p1,
+-- p2, p3, key index:
 --   1 token bucket   p1, p2 = the difference's cost as whole micros and a fraction in 1/refill micros; p3 = refill
 --   2 fixed window   p1 = window micros, p2 = end of the window the reservation was charged in
 --   3 calendar quota p1 = period start, p2 = period end (from this server's time), p3 = end of the charged period
 --   4 sliding window p1 = window micros, p2 = start of the window the reservation was charged in
 --   5 concurrency    -
--- Returns {now, 0}, or {now, 1} when a calendar period handed in does not hold now (Java recomputes, calls again).
+-- Returns packed doubles now, 0; or now, 1 when a calendar period handed in does not hold now (Java recomputes,
+-- calls again) and then nothing has been written.
 
 -- Calendar periods must hold now before anything is written.
 for i = 1, n do
-  local algo, diff, p1, p2 = struct.unpack('<d<d<d<d', ARGV[3 + (i - 1) * 2 + 2])
+  local f, algo, diff, p1, p2 = struct.unpack('<Bc0ddddd', ARGV[i + 1])
   if algo == 3 and (now < p1 or now >= p2) then
-    return {now, 1}
+    return struct.pack('<dd', now, 1)
   end
 end
 
-local raw = read_fields(3, 2)
-
 for i = 1, n do
-  local b = 3 + (i - 1) * 2
-  local f = ARGV[b + 1]
-  local algo, diff, p1, p2, p3 = struct.unpack('<d<d<d<d<d', ARGV[b + 2])
-  local r = raw[i]
+  local f, algo, diff, p1, p2, p3, k = struct.unpack('<Bc0dddddd', ARGV[i + 1])
+  key[i] = k
+  at[i] = 0
+  local s1, s2, s3 = 0, 0, 0
+  if algo ~= 5 then
+    local v = val[k]
+    if v then
+      local pos, len = 9, #v
+      while pos <= len do
+        local name, a, b, c, nxt = struct.unpack('<Bc0ddd', v, pos)
+        if name == f then
+          s1, s2, s3, at[i] = a, b, c, pos
+          break
+        end
+        pos = nxt
+      end
+    end
+  end
   if algo == 1 then
-    local tat, frac = 0, 0
-    if r then tat, frac = struct.unpack('<d<d', r) end
-    local full = tat < now or (tat == now and frac == 0)
+    local tat, frac = s1, s2
+    local full_now = tat < now or (tat == now and frac == 0)
     local w, fr
     if diff > 0 then
-      if full then tat, frac = now, 0 end
+      if full_now then tat, frac = now, 0 end
       w, fr = tat + p1, frac + p2
       if fr >= p3 then w, fr = w + 1, fr - p3 end
       if w - now >= MAX_DEBT then w, fr = now + MAX_DEBT, 0 end
-    elseif diff < 0 and not full then
+    elseif diff < 0 and not full_now then
       -- A refund never makes the bucket fuller than full.
       w, fr = tat - p1, frac - p2
       if fr < 0 then w, fr = w - 1, fr + p3 end
       if w < now then w, fr = now, 0 end
     end
     if w then
-      local full_at = w
-      if fr > 0 then full_at = w + 1 end
-      keep(i, f, struct.pack('<d<d', w, fr), full_at, r)
+      local fa = w
+      if fr > 0 then fa = w + 1 end
+      if fa > now then
+        rec[i] = struct.pack('<Bc0ddd', #f, f, w, fr, 0)
+        full[i] = fa
+      else
+        rec[i] = false
+      end
     end
   elseif algo == 2 or algo == 3 then
     local e, charged_end
@@ -61,10 +79,7 @@ for i = 1, n do
       charged_end = p3
     end
     local used = 0
-    if r then
-      local se, su = struct.unpack('<d<d', r)
-      if se == e then used = su end
-    end
+    if s1 == e then used = s2 end
     local changed = false
     if diff > 0 then
       used = math.min(used + diff, MAX_LIMIT)
@@ -74,13 +89,21 @@ for i = 1, n do
       changed = true
     end
     if changed then
-      if used > 0 then keep(i, f, struct.pack('<d<d', e, used), e, r) else keep(i, f, '', now, r) end
+      if used > 0 then
+        rec[i] = struct.pack('<Bc0ddd', #f, f, e, used, 0)
+        full[i] = e
+      else
+        rec[i] = false
+      end
     end
   elseif algo == 4 then
     local start = now - math.fmod(now, p1)
-    local s1, s2, s3 = 0, 0, 0
-    if r then s1, s2, s3 = struct.unpack('<d<d<d', r) end
-    local current, previous = roll(s1, s2, s3, start, p1)
+    local current, previous = 0, 0
+    if s1 == start then
+      current, previous = s2, s3
+    elseif s1 == start - p1 then
+      previous = s2
+    end
     local changed = true
     if diff > 0 then
       current = math.min(current + diff, MAX_SLIDING_LIMIT)
@@ -92,17 +115,21 @@ for i = 1, n do
       changed = false
     end
     if changed then
-      local full_at = now
       if current > 0 then
-        full_at = start + 2 * p1
+        rec[i] = struct.pack('<Bc0ddd', #f, f, start, current, previous)
+        full[i] = start + 2 * p1
       elseif previous > 0 then
-        full_at = start + p1
+        rec[i] = struct.pack('<Bc0ddd', #f, f, start, current, previous)
+        full[i] = start + p1
+      else
+        rec[i] = false
       end
-      keep(i, f, struct.pack('<d<d<d', start, current, previous), full_at, r)
     end
   else
-    redis.call('HDEL', KEYS[i], lease_id)
+    redis.call('HDEL', KEYS[k], f)
   end
 end
-flush()
-return {now, 0}
+for k = 1, m do
+  write(k, val[k], n, key, at, rec, full, now, slack)
+end
+return struct.pack('<dd', now, 0)

@@ -1,5 +1,5 @@
 -- Tollgate: evaluate, and if allowed charge, every rule of one decision on one slot, atomically.
--- (prelude.lua comes first: time, number rules, the hash layout and its expiry.)
+-- (prelude.lua comes first: time, number rules, the entity layout and its expiry.)
 --
 -- This script is the Redis half of dev.tollgate.internal.Algorithms (evaluate + charge). It decides only
 -- whether each rule allows the call and charges it; it returns each rule's state as it was BEFORE the charge,
@@ -15,10 +15,9 @@
 --    stay exact).
 --  * Each rule's charged state is worked out once, while it is evaluated; the charge only writes it.
 --
--- KEYS: per operation, its entity's hash (its lease hash for concurrency).
--- ARGV[1..3] as in the prelude; ARGV[4] 1 to charge when allowed (reserve), 0 to evaluate;
--- then 2 per operation: its field ('' for concurrency), then 9 packed doubles: algorithm, live, amount, limit,
--- p1 .. p5:
+-- KEYS: the decision's entity strings (KEYS[1..m]), then its lease hashes (concurrency).
+-- ARGV[1] as in the prelude; then one per operation: its name, then 10 packed doubles: algorithm, live, amount,
+-- limit, p1 .. p5, key index:
 --   1 token bucket   p1, p2 = the charge's cost as whole micros (clamped) and a fraction in 1/refill micros;
 --                    p3, p4 = the tolerance (the capacity's cost), likewise; p5 = refill, the fraction's base.
 --                    State (tat, fraction): the theoretical arrival time, exact (see Algorithms).
@@ -26,76 +25,112 @@
 --   3 calendar quota p1 = period start, p2 = period end (computed by Java from this server's time)
 --                                                                                    state (periodEnd, used)
 --   4 sliding window p1 = window micros, p2 = window millis            state (currentStart, current, previous)
---   5 concurrency    p1 = lease micros                       lease hash: lease id -> "expiry:weight" (text, as
---                                                            before the hash layout, so leases survive upgrades)
--- Returns {now, 0, committed, then 4 per operation: allowed, s1, s2, s3} or, when a calendar period handed in
--- does not hold now, {now, 1} so Java recomputes the period from this time and calls again. (Before that
--- answer the script may have dropped expired leases: a clean-up that changes no decision.)
+--   5 concurrency    p1 = lease micros; its name is the lease id     lease hash: lease id -> "expiry:weight"
+--                                                                    (text, as before: leases survive upgrades)
+-- Returns packed doubles: now, 0, committed, then 4 per operation: allowed, s1, s2, s3; or, when a calendar
+-- period handed in does not hold now, now, 1 so Java recomputes the period from this time and calls again.
+-- (Before that answer the script may have dropped expired leases: a clean-up that changes no decision.)
+-- One packed string costs Redis and Lettuce less than an array of integers.
 
-local commit = ARGV[4] == '1'
-local NUMBERS = '<d<d<d<d<d<d<d<d<d'
-
--- Pass 1: read, evaluate, and work out each rule's state after the charge: value[i] kept until full_at[i].
-local raw = read_fields(4, 2)
-local out = {now, 0, 0}
-local value, full_at, lease = {}, {}, {}
+-- Sized for one operation, the most common decision; more grow it.
+local out = {now, 0, 0, 0, 0, 0, 0}
 local live_denied = false
+local lease -- lease[i] = {lease id, expiry, weight}: a concurrency operation's lease, written if the call is charged
 for i = 1, n do
-  local b = 4 + (i - 1) * 2
-  local algo, live, amount, limit, p1, p2, p3, p4, p5 = struct.unpack(NUMBERS, ARGV[b + 2])
-  local r = raw[i]
+  local f, algo, live, amount, limit, p1, p2, p3, p4, p5, k = struct.unpack('<Bc0dddddddddd', ARGV[i + 1])
+  key[i] = k
+  at[i] = 0
   local ok
   local s1, s2, s3 = 0, 0, 0
+  if algo ~= 5 then
+    local v = val[k]
+    if v then
+      local pos, len = 9, #v
+      while pos <= len do
+        local name, a, b, c, nxt = struct.unpack('<Bc0ddd', v, pos)
+        if name == f then
+          s1, s2, s3, at[i] = a, b, c, pos
+          break
+        end
+        pos = nxt
+      end
+    end
+  end
   if algo == 1 then
-    if r then s1, s2 = struct.unpack('<d<d', r) end
     -- The arrival time after the charge: from now if the bucket is full, the fraction carried at refill.
-    local w, f = s1, s2
-    if w < now or (w == now and f == 0) then w, f = now, 0 end
-    w, f = w + p1, f + p2
-    if f >= p5 then w, f = w + 1, f - p5 end
-    ok = (w - now < p3) or (w - now == p3 and f <= p4)
-    if w - now >= MAX_DEBT then w, f = now + MAX_DEBT, 0 end
-    value[i] = struct.pack('<d<d', w, f)
-    if f > 0 then full_at[i] = w + 1 else full_at[i] = w end
+    local w, fr = s1, s2
+    if w < now or (w == now and fr == 0) then w, fr = now, 0 end
+    w, fr = w + p1, fr + p2
+    if fr >= p5 then w, fr = w + 1, fr - p5 end
+    ok = (w - now < p3) or (w - now == p3 and fr <= p4)
+    if ok then
+      if w - now >= MAX_DEBT then w, fr = now + MAX_DEBT, 0 end
+      local fa = w
+      if fr > 0 then fa = w + 1 end
+      if fa > now then
+        rec[i] = struct.pack('<Bc0ddd', #f, f, w, fr, 0)
+        full[i] = fa
+      else
+        rec[i] = false
+      end
+    end
   elseif algo == 2 or algo == 3 then
     local e
     if algo == 2 then
       e = now - math.fmod(now, p1) + p1
     else
-      if now < p1 or now >= p2 then return {now, 1} end
+      if now < p1 or now >= p2 then return struct.pack('<dd', now, 1) end
       e = p2
     end
-    if r then s1, s2 = struct.unpack('<d<d', r) end
     local used = 0
     if s1 == e then used = s2 end
     ok = used + amount <= limit
-    used = math.min(used + amount, MAX_LIMIT)
-    if used > 0 then
-      value[i] = struct.pack('<d<d', e, used)
-      full_at[i] = e
+    if ok then
+      used = math.min(used + amount, MAX_LIMIT)
+      if used > 0 then
+        rec[i] = struct.pack('<Bc0ddd', #f, f, e, used, 0)
+        full[i] = e
+      else
+        rec[i] = false
+      end
     end
   elseif algo == 4 then
-    if r then s1, s2, s3 = struct.unpack('<d<d<d', r) end
+    -- The sliding-window estimate: ceil(previous * weight / 1000) + current, weight = ceil(rest / window millis).
     local start = now - math.fmod(now, p1)
-    local current, previous = roll(s1, s2, s3, start, p1)
-    local weight = ceil_div(p1 - (now - start), p2)
-    local estimate = ceil_div(previous * weight, 1000) + current
-    ok = estimate + amount <= limit
-    current = math.min(current + amount, MAX_SLIDING_LIMIT)
-    if current > 0 or previous > 0 then
-      value[i] = struct.pack('<d<d<d', start, current, previous)
-      if current > 0 then full_at[i] = start + 2 * p1 else full_at[i] = start + p1 end
+    local current, previous = 0, 0
+    if s1 == start then
+      current, previous = s2, s3
+    elseif s1 == start - p1 then
+      previous = s2
+    end
+    local weight = p1 - (now - start)
+    local r = math.fmod(weight, p2)
+    weight = (weight - r) / p2
+    if r > 0 then weight = weight + 1 end
+    local estimate = previous * weight
+    r = math.fmod(estimate, 1000)
+    estimate = (estimate - r) / 1000
+    if r > 0 then estimate = estimate + 1 end
+    ok = estimate + current + amount <= limit
+    if ok then
+      current = math.min(current + amount, MAX_SLIDING_LIMIT)
+      if current > 0 or previous > 0 then
+        rec[i] = struct.pack('<Bc0ddd', #f, f, start, current, previous)
+        if current > 0 then full[i] = start + 2 * p1 else full[i] = start + p1 end
+      else
+        rec[i] = false
+      end
     end
   else
     -- Concurrency: a hash of lease id -> "expiry:weight". Expired leases are dropped as they are met.
-    local key = KEYS[i]
-    local flat = redis.call('HGETALL', key)
+    local lk = KEYS[k]
+    local flat = redis.call('HGETALL', lk)
     local earliest, latest = 0, 0
     for j = 1, #flat, 2 do
       local e, w = string.match(flat[j + 1], '^(%d+):(%d+)$')
       e, w = tonumber(e), tonumber(w)
       if e <= now then
-        redis.call('HDEL', key, flat[j])
+        redis.call('HDEL', lk, flat[j])
       else
         s1 = s1 + w
         if earliest == 0 or e < earliest then earliest = e end
@@ -104,7 +139,10 @@ for i = 1, n do
     end
     s2, s3 = earliest, latest
     ok = s1 + amount <= limit
-    if amount > 0 then lease[i] = {now + p1, amount} end
+    if ok and amount > 0 then
+      if not lease then lease = {} end
+      lease[i] = {f, now + p1, amount, latest}
+    end
   end
   if not ok and live == 1 then live_denied = true end
   local o = 4 * i
@@ -114,22 +152,45 @@ for i = 1, n do
   out[o + 3] = s3
 end
 
-if not commit or live_denied then
-  return out
-end
-
--- Pass 2: charge every rule that allowed.
-for i = 1, n do
-  if out[4 * i] == 1 then
-    if value[i] then
-      keep(i, ARGV[4 + (i - 1) * 2 + 1], value[i], full_at[i], raw[i])
-    elseif lease[i] then
-      local key, expiry = KEYS[i], lease[i][1]
-      redis.call('HSET', key, lease_id, string.format('%.0f:%.0f', expiry, lease[i][2]))
-      redis.call('PEXPIRE', key, ttl(math.max(out[4 * i + 3], expiry)))
+if commit == 1 and not live_denied then
+  -- Pass 2: charge every rule that allowed: one write per entity, then the leases.
+  local r1 = rec[1]
+  if n == 1 and m == 1 and r1 and (not v1 or (at[1] == 9 and #v1 == 8 + #r1)) then
+    -- One rule on one entity that holds no other record: the new value is that record (the write without
+    -- write()'s loops and copies; same TTL rule).
+    local x = 0
+    if v1 then x = struct.unpack('<d', v1) end
+    local fa = full[1]
+    if fa > x then
+      x = fa - math.fmod(fa, 1000000) + 1000000
+      local d = x - now
+      local r = math.fmod(d, 1000)
+      d = (d - r) / 1000
+      if r > 0 then d = d + 1 end
+      redis.call('SET', KEYS[1], struct.pack('<dc0', x, r1), 'PX', d + slack)
+    else
+      redis.call('SET', KEYS[1], struct.pack('<dc0', x, r1), 'KEEPTTL')
+    end
+  else
+    for k = 1, m do
+      write(k, val[k], n, key, at, rec, full, now, slack)
     end
   end
+  if lease then
+    for i, l in pairs(lease) do
+      local lk = KEYS[key[i]]
+      redis.call('HSET', lk, l[1], string.format('%.0f:%.0f', l[2], l[3]))
+      -- The lease hash lives until its last lease ends, in whole milliseconds.
+      local d = math.max(l[2], l[4]) - now
+      local r = math.fmod(d, 1000)
+      d = (d - r) / 1000
+      if r > 0 then d = d + 1 end
+      redis.call('PEXPIRE', lk, d + slack)
+    end
+  end
+  out[3] = 1
 end
-flush()
-out[3] = 1
-return out
+if n == 1 then
+  return struct.pack('<ddddddd', unpack(out))
+end
+return struct.pack('<ddd' .. string.rep('dddd', n), unpack(out))

@@ -1,138 +1,121 @@
 -- Tollgate: the part that apply.lua and adjust.lua share. RedisStore prepends it to each script when it loads
--- them, so the two scripts read time, parse and write state, and expire hashes the one same way.
+-- them, so the two scripts read time, read and write an entity's rule states, and expire them the one same way.
 --
--- Layout: one hash per scope entity, KEYS[i] = prefix:{scope:entity}, whose fields are that entity's rule states
--- (field name = Limit.stateName()), plus the field 'x': the time (micros, in this script's clock) the hash is
--- set to expire at. A concurrency rule keeps its own hash of leases at prefix:{scope:entity}:stateName (a lease
--- table does not fit in one field); the hash tag puts both on one slot.
+-- Layout: one STRING per scope entity, KEYS[k] = prefix:{scope:entity}:rules, holding all of that entity's rule
+-- states: 8 bytes x, then one record per rule: its name (Limit.stateName(), one length byte then the bytes) and
+-- its state, three little-endian doubles (the state layouts of Algorithms, zero-padded: "tat, fraction, 0").
+-- x (micros, in this script's clock) is when the key expires: the first whole second after the latest time any
+-- record written to it is full again. A concurrency rule keeps its own hash of leases at
+-- prefix:{scope:entity}:stateName (a lease table does not fit in a record); the hash tag puts both on one slot.
+--
+-- Why one string and not a hash: a read is one GET (MGET for several entities) and a write one SET that also sets
+-- the expiry when it must move (SET .. PX), so a new entity costs no separate PEXPIRE; and GET/SET cost Redis less
+-- than HMGET/HSET. Different plans may put different rules on one entity (a team quota shared by several plans),
+-- so a write keeps every record this decision did not charge, byte for byte.
 --
 -- Invariants:
 --  * Integer arithmetic only. Lua numbers are doubles, exact for integers below 2^53; Java keeps every input in
 --    that range (see docs/redis.md, Numbers). Division uses math.fmod, which is exact, never math.floor(a/b),
---    which can round up across an integer. Text numbers are written with %.0f, never tostring (14 digits).
---  * Values are the state layouts of Algorithms, packed as little-endian doubles with struct.pack ("tat,
---    fraction" is 16 bytes): one C call reads or writes a whole state, no text is parsed, and a double holds
---    every integer below 2^53 exactly. Field 'x' is text (%.0f), for operators reading the hash. A missing
---    field reads as a full rule (all zeros).
---  * Helpers are few: Redis runs the whole script, prelude included, on every call, and each function
---    defined, table built or C function called costs tens of nanoseconds of the server's one thread.
---  * A field is written only when its rule is charged; a field whose rule is full again is deleted. The hash
---    expires at 'x', the first whole second after the latest full time any of its fields was written with, so
---    an idle entity holds no memory; 'x' moves only forward, so PEXPIRE runs about once a second per busy
---    hash, not once per decision.
+--    which can round up across an integer. Numbers travel packed as doubles (struct), never as text.
+--  * Few calls: Redis runs the whole script, prelude included, on every call; each redis.call costs it 1-2 µs
+--    and each C function called, table built or function defined tens to hundreds of nanoseconds. So one
+--    struct.unpack reads an argument or a record whole, and a decision is TIME, one GET and one SET.
+--  * A record is written only when its rule is charged, and dropped when its rule is full again; a key with no
+--    record left is deleted. x only moves forward, to a whole second, so the TTL is reset (SET .. PX) about
+--    once a second per busy key and kept otherwise (SET .. KEEPTTL, which costs Redis ~1 µs less). A missing
+--    record or key reads as a full rule (all zeros).
 --  * Time is this server's TIME unless Java passes a test clock's time.
 --
--- ARGV[1] now in micros, or "" for server TIME;  ARGV[2] extra TTL in millis (test clocks only; 0 otherwise);
--- ARGV[3] lease id (concurrency). Each script's own arguments follow: per operation two, its field and its
--- numbers packed as little-endian doubles (one struct.unpack, no text to parse).
+-- ARGV[1]: 4 packed doubles: commit (apply: 1 to charge when allowed; adjust: unused), now in micros or -1 for
+-- server TIME, extra TTL in millis (test clocks only; 0 otherwise), m: KEYS[1..m] are entity strings, the rest
+-- lease hashes. ARGV[1 + i], one per operation: its name (one length byte, then the bytes: the rule's state name,
+-- or for a concurrency rule the lease id) and then the script's packed doubles, the last one its key's index.
+
+local commit, now, slack, m = struct.unpack('<dddd', ARGV[1])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = t[1] * 1000000 + t[2]
+end
+local n = #ARGV - 1
 
 local MAX_LIMIT = 9007199254740991
 local MAX_SLIDING_LIMIT = 9007199254740
 local MAX_DEBT = 316224000000000
 
-local now
-if ARGV[1] == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+-- val[k]: entity k's stored value, or false. v1: KEYS[1]'s, the one entity of most decisions.
+local v1, val
+if m == 1 then
+  v1 = redis.call('GET', KEYS[1])
+  val = {v1}
+elseif m > 1 then
+  val = redis.call('MGET', unpack(KEYS, 1, m))
+  v1 = val[1]
 else
-  now = tonumber(ARGV[1])
-end
-local lease_id = ARGV[3]
-local n = #KEYS
-
--- Milliseconds from now until time t (micros), plus the test clocks' slack: a PEXPIRE argument.
-local function ttl(t)
-  local d = t - now
-  local r = math.fmod(d, 1000)
-  d = (d - r) / 1000
-  if r > 0 then d = d + 1 end
-  return string.format('%.0f', d + tonumber(ARGV[2]))
+  val = {}
 end
 
-local function ceil_div(a, b)
-  local r = math.fmod(a, b)
-  local q = (a - r) / b
-  if r > 0 then q = q + 1 end
-  return q
-end
+-- Per operation i: its key's index, where its record starts in that value (0: it has none), its new record (a
+-- string; false to drop it, its rule being full again; nil: not written) and when that record is full again.
+-- The scripts look a record up inline (struct.unpack '<Bc0ddd' from byte 9 on): a helper function would be
+-- created anew on every call.
+local key, at, rec, full = {}, {}, {}, {}
 
--- A sliding window's (current, previous) counts at the window starting at start, from state (s1 start, s2, s3).
-local function roll(s1, s2, s3, start, window)
-  if s1 == start then return s2, s3 end
-  if s1 == start - window then return 0, s2 end
-  return 0, 0
-end
-
--- Hashes touched by this script, by key: the fields to read, then the fields to write and delete.
-local hashes = {}
-local touched = {}
-
--- Reads, for every operation i, the field ARGV[base + (i-1)*stride + 1] of KEYS[i] (none for concurrency, whose
--- field is ''), with one HMGET per hash (its 'x' included). Returns raw[i]: the stored value, or false.
-local function read_fields(base, stride)
-  local raw = {}
+-- Writes entity k back when an operation on it wrote a record: its stored records in order, each replaced by the
+-- record of the operation that rewrote it (or dropped), then the records of rules it did not hold yet. One SET,
+-- or a DEL if no record is left. Of two operations on one rule (the Store SPI allows it), the later one wins.
+-- Everything comes in as parameters: a function that captured these locals as upvalues would cost Redis some
+-- 3,000 instructions to create on every call, used or not.
+local function write(k, v, n, key, at, rec, full, now, slack)
+  local dirty = false
   for i = 1, n do
-    local b = base + (i - 1) * stride
-    if ARGV[b + 1] ~= '' then
-      local key = KEYS[i]
-      local h = hashes[key]
-      if not h then
-        h = {fields = {'x'}, ops = {}, set = {}, full = 0}
-        hashes[key] = h
-        touched[#touched + 1] = key
+    if key[i] == k and rec[i] ~= nil then dirty = true break end
+  end
+  if not dirty then return end
+  local body, latest, x = '', 0, 0
+  if v then
+    x = struct.unpack('<d', v)
+    local pos, len = 9, #v
+    while pos <= len do
+      local nxt = pos + 25 + string.byte(v, pos)
+      local j = 0
+      for i = 1, n do
+        if key[i] == k and at[i] == pos and rec[i] ~= nil then j = i end
       end
-      h.fields[#h.fields + 1] = ARGV[b + 1]
-      h.ops[#h.ops + 1] = i
+      if j == 0 then
+        body = body .. string.sub(v, pos, nxt - 1)
+      elseif rec[j] then
+        body = body .. rec[j]
+        if full[j] > latest then latest = full[j] end
+      end
+      pos = nxt
     end
   end
-  for k = 1, #touched do
-    local h = hashes[touched[k]]
-    local v = redis.call('HMGET', touched[k], unpack(h.fields))
-    h.x = tonumber(v[1])
-    for j = 1, #h.ops do
-      raw[h.ops[j]] = v[j + 1]
+  for i = 1, n do
+    if key[i] == k and rec[i] and at[i] == 0 then
+      local later = false
+      for j = i + 1, n do
+        if key[j] == k and rec[j] ~= nil and at[j] == 0 and struct.unpack('<Bc0', ARGV[j + 1]) ==
+            struct.unpack('<Bc0', ARGV[i + 1]) then
+          later = true
+        end
+      end
+      if not later then
+        body = body .. rec[i]
+        if full[i] > latest then latest = full[i] end
+      end
     end
   end
-  return raw
-end
-
--- Stages field f of KEYS[i]: its new value, kept until full_at, or its deletion if it is full already (and was
--- stored at all).
-local function keep(i, f, value, full_at, stored)
-  local h = hashes[KEYS[i]]
-  if full_at <= now then
-    if stored then
-      if not h.del then h.del = {} end
-      h.del[#h.del + 1] = f
-    end
+  if body == '' then
+    if v then redis.call('DEL', KEYS[k]) end
+  elseif latest > x then
+    -- The TTL moves forward, to the whole second after the latest full time: about once a second per busy key.
+    x = latest - math.fmod(latest, 1000000) + 1000000
+    local d = x - now
+    local r = math.fmod(d, 1000)
+    d = (d - r) / 1000
+    if r > 0 then d = d + 1 end
+    redis.call('SET', KEYS[k], struct.pack('<d', x) .. body, 'PX', d + slack)
   else
-    h.set[#h.set + 1] = f
-    h.set[#h.set + 1] = value
-    if full_at > h.full then h.full = full_at end
-  end
-end
-
--- Writes what keep staged: one HSET and one HDEL per hash at most, and a PEXPIRE when the expiry moves forward.
-local function flush()
-  for k = 1, #touched do
-    local key = touched[k]
-    local h = hashes[key]
-    local set = h.set
-    if #set > 0 then
-      if not h.x or h.full > h.x then
-        local x = h.full - math.fmod(h.full, 1000000) + 1000000
-        set[#set + 1] = 'x'
-        set[#set + 1] = string.format('%.0f', x)
-        redis.call('HSET', key, unpack(set))
-        redis.call('PEXPIRE', key, ttl(x))
-      elseif #set == 2 then
-        redis.call('HSET', key, set[1], set[2])
-      else
-        redis.call('HSET', key, unpack(set))
-      end
-    end
-    if h.del then
-      redis.call('HDEL', key, unpack(h.del))
-    end
+    redis.call('SET', KEYS[k], struct.pack('<d', x) .. body, 'KEEPTTL')
   end
 end

@@ -79,12 +79,15 @@ final class RedisServers implements AutoCloseable {
         }
 
         /**
-         * The count that a window's or quota's field in an entity's hash holds (the second of its packed numbers),
-         * as the reply came: {@code :count}, {@code $-1} if the field is missing, or an error such as {@code -MOVED}.
+         * The count that a window's or quota's record in an entity's state string holds (the second of its packed
+         * numbers), given the entity's key ({@code prefix:{u:alice}}) and the record's name, as the reply came:
+         * {@code :count}, {@code $-1} if there is no such record, or an error such as {@code -MOVED}.
          */
-        String used(String key, String field) {
-            return command("EVAL \"local v = redis.call('HGET', KEYS[1], ARGV[1]) if not v then return nil end"
-                    + " local e, used = struct.unpack('<d<d', v) return used\" 1 " + key + " " + field);
+        String used(String entityKey, String field) {
+            return command("EVAL \"local v = redis.call('GET', KEYS[1]) if not v then return nil end local pos = 9"
+                    + " while pos <= #v do local name, a, used, c, nxt = struct.unpack('<Bc0ddd', v, pos)"
+                    + " if name == ARGV[1] then return used end pos = nxt end return nil\" 1 " + entityKey + ":rules "
+                    + field);
         }
 
         /** A field of {@code INFO section}, or null. */

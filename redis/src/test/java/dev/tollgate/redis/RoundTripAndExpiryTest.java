@@ -20,8 +20,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * One Redis command per decision, however many user-scoped rules; keys that expire once their rule is full
- * again, so an idle user costs nothing; and keys whose names carry one hash tag per subject.
+ * One Redis command per decision, however many user-scoped rules; an entity's state string that keeps the records
+ * of rules a decision does not charge, and expires once every rule is full again, so an idle user costs nothing;
+ * the earlier hash layout left alone; and keys whose names carry one hash tag per subject.
  */
 class RoundTripAndExpiryTest {
 
@@ -91,19 +92,90 @@ class RoundTripAndExpiryTest {
                     new Operation(sliding, "carol", 3), new Operation(leases, "carol", 1));
             Outcome o = store.apply(new Batch(ops, true, 7));
             assertThat(o.committed()).isTrue();
-            // The entity's hash lives until the first whole second after its last field is full (at most 300 ms
+            // The entity's state lives until the first whole second after its last record is full (at most 300 ms
             // here); the lease hash until its lease ends.
-            String hash = prefix + ":{u:carol}";
-            long pttl = Long.parseLong(servers.first().command("PTTL " + hash).substring(1));
+            String state = prefix + ":{u:carol}:rules";
+            long pttl = Long.parseLong(servers.first().command("PTTL " + state).substring(1));
             assertThat(pttl).isPositive().isLessThanOrEqualTo(1_300);
-            long leasePttl = Long.parseLong(servers.first().command("PTTL " + hash + ":" + leases.stateName()).substring(1));
+            long leasePttl = Long.parseLong(servers.first().command("PTTL " + prefix + ":{u:carol}:" + leases.stateName()).substring(1));
             assertThat(leasePttl).isPositive().isLessThanOrEqualTo(250);
             RedisServers.await(Duration.ofSeconds(5), () -> countKeys(prefix) == 0, "every key of an idle user to expire");
-            // A settle that brings a rule back to full deletes its field at once.
+            // A settle that brings a rule back to full drops its record at once, and the key with its last record.
             Outcome again = store.apply(new Batch(List.of(new Operation(window, "dave", 2)), true, 8));
             store.adjust(new Adjustment(List.of(new Correction(window, "dave", 2, 0)), again.nowMicros(), 8));
-            assertThat(servers.first().command("HEXISTS " + prefix + ":{u:dave} " + window.stateName())).isEqualTo(":0");
+            assertThat(servers.first().command("EXISTS " + prefix + ":{u:dave}:rules")).isEqualTo(":0");
         }
+    }
+
+    @Test
+    void rulesOfOtherPlansOnOneEntityKeepTheirRecords() {
+        // Two plans whose rules share a team entity: each decision charges its own rule and must carry the other
+        // plan's record over untouched, since the entity's states are one value.
+        String prefix = "p" + UUID.randomUUID();
+        Limit free = Limit.of(Rule.fixedWindow("free-team").scope(dev.tollgate.policy.Scope.TEAM).limit(10)
+                .window(Duration.ofHours(1)).build());
+        Limit pro = Limit.of(Rule.fixedWindow("pro-team").scope(dev.tollgate.policy.Scope.TEAM).limit(100)
+                .window(Duration.ofHours(1)).build());
+        Limit user = Limit.of(Rule.tokenBucket("rpm").capacity(1_000).refill(1_000, Duration.ofMinutes(1)).build());
+        try (RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix(prefix).build()) {
+            assertThat(store.apply(new Batch(List.of(new Operation(user, "ann", 1), new Operation(free, "ops", 3)),
+                    true, 1)).committed()).isTrue();
+            assertThat(store.apply(new Batch(List.of(new Operation(pro, "ops", 40)), true, 2)).committed()).isTrue();
+            Outcome again = store.apply(new Batch(List.of(new Operation(user, "bob", 1), new Operation(free, "ops", 2)),
+                    true, 3));
+            assertThat(again.remaining(1)).isEqualTo(5);
+            String team = Keys.entityKey(prefix, dev.tollgate.policy.Scope.TEAM, "ops");
+            assertThat(servers.first().used(team, free.stateName())).isEqualTo(":5");
+            assertThat(servers.first().used(team, pro.stateName())).isEqualTo(":40");
+            // A refund that empties one record drops that record only.
+            store.adjust(new Adjustment(List.of(new Correction(pro, "ops", 40, 0)), again.nowMicros(), 2));
+            assertThat(servers.first().used(team, pro.stateName())).isEqualTo("$-1");
+            assertThat(servers.first().used(team, free.stateName())).isEqualTo(":5");
+        }
+    }
+
+    @Test
+    void theExpiryCoversTheLatestRecordAndNeverMovesBack() {
+        String prefix = "t" + UUID.randomUUID();
+        Limit hourly = Limit.of(Rule.fixedWindow("hourly").limit(10).window(Duration.ofHours(1)).build());
+        Limit burst = Limit.of(Rule.tokenBucket("burst").capacity(10).refill(10, Duration.ofMillis(100)).build());
+        String state = prefix + ":{u:fay}:rules";
+        try (RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix(prefix).build()) {
+            // A short-lived record first: the key lives about a second at most.
+            assertThat(store.apply(new Batch(List.of(new Operation(burst, "fay", 1)), true, 1)).committed()).isTrue();
+            assertThat(pttl(state)).isPositive().isLessThanOrEqualTo(1_100);
+            // A record full only at the end of the hour moves the expiry out to it.
+            assertThat(store.apply(new Batch(List.of(new Operation(hourly, "fay", 1)), true, 2)).committed()).isTrue();
+            long hour = pttl(state);
+            assertThat(hour).isGreaterThan(1_100).isLessThanOrEqualTo(3_601_000);
+            // Charging the short rule again keeps the hour: the other record still needs it.
+            assertThat(store.apply(new Batch(List.of(new Operation(burst, "fay", 1)), true, 3)).committed()).isTrue();
+            assertThat(pttl(state)).isGreaterThan(1_100).isLessThanOrEqualTo(hour);
+            assertThat(servers.first().used(Keys.entityKey(prefix, dev.tollgate.policy.Scope.USER, "fay"),
+                    hourly.stateName())).isEqualTo(":1");
+        }
+    }
+
+    @Test
+    void stateInTheEarlierHashLayoutIsNeitherReadNorTouched() {
+        // Upgrade behaviour (docs/redis.md): the hash an earlier version kept at prefix:{u:gus} is not read, so
+        // the budget starts whole, and it is left to expire by itself; reading it as a string must not fail.
+        String prefix = "h" + UUID.randomUUID();
+        Limit window = Limit.of(Rule.fixedWindow("w").limit(10).window(Duration.ofHours(1)).build());
+        String old = prefix + ":{u:gus}";
+        assertThat(servers.first().command("HSET " + old + " " + window.stateName() + " spent")).isEqualTo(":1");
+        try (RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix(prefix).build()) {
+            Outcome o = store.apply(new Batch(List.of(new Operation(window, "gus", 4)), true, 1));
+            assertThat(o.committed()).isTrue();
+            assertThat(o.remaining(0)).isEqualTo(6);
+            assertThat(store.stats().failures()).isZero();
+        }
+        assertThat(servers.first().command("HGET " + old + " " + window.stateName())).isEqualTo("spent");
+        assertThat(servers.first().used(old, window.stateName())).isEqualTo(":4");
+    }
+
+    private static long pttl(String key) {
+        return Long.parseLong(servers.first().command("PTTL " + key).substring(1));
     }
 
     @Test

@@ -169,7 +169,7 @@ class SemanticParityTest {
 
     static void assertSame(Outcome expected, Outcome actual, String where) {
         assertThat(actual.nowMicros()).as("now, " + where).isEqualTo(expected.nowMicros());
-        assertThat(actual.committed()).as("committed, " + where).isEqualTo(expected.committed());
+        assertThat(actual.committed()).as("committed, " + where + ", fault " + actual.fault()).isEqualTo(expected.committed());
         assertThat(actual.size()).as("size, " + where).isEqualTo(expected.size());
         for (int i = 0; i < expected.size(); i++) {
             String op = "op " + i + ", " + where;
