@@ -36,13 +36,24 @@ public final class CompiledPolicy {
     public static final class Compiled {
         private final Limit[] limits;
         private final int[] planRanks;
-        private final Scope[] scopes;
+        // The plan's scopes a subject may lack an id for (every subject has a user id, and global is everyone's), and
+        // the mask of those it cannot lack.
+        private final Scope[] optionalScopes;
+        private final int alwaysPresent;
         private final Variant[] byScopesPresent = new Variant[1 << Scope.values().length];
 
         private Compiled(Limit[] limits, int[] planRanks) {
             this.limits = limits;
             this.planRanks = planRanks;
-            this.scopes = Arrays.stream(limits).map(Limit::scope).distinct().toArray(Scope[]::new);
+            this.optionalScopes = Arrays.stream(limits).map(Limit::scope).distinct()
+                    .filter(scope -> scope != Scope.USER && scope != Scope.GLOBAL).toArray(Scope[]::new);
+            int always = 0;
+            for (Limit limit : limits) {
+                if (limit.scope() == Scope.USER || limit.scope() == Scope.GLOBAL) {
+                    always |= 1 << limit.scope().ordinal();
+                }
+            }
+            this.alwaysPresent = always;
         }
 
         /** The limits, sorted by scope (plan order within a scope). */
@@ -52,8 +63,8 @@ public final class CompiledPolicy {
 
         /** The limits that apply to this subject: those of the scopes it has an id for. */
         public Variant variantFor(Subject subject) {
-            int present = 0;
-            for (Scope scope : scopes) {
+            int present = alwaysPresent;
+            for (Scope scope : optionalScopes) {
                 if (subject.idFor(scope) != null) {
                     present |= 1 << scope.ordinal();
                 }

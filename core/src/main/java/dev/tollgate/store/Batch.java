@@ -75,7 +75,7 @@ public final class Batch {
 
     /** What operation {@code i} puts on its rule, in the rule's meter. */
     public long amount(int i) {
-        return limits != null ? charge.amount(limits.limit(i).rule().meter()) : operations.get(i).amount();
+        return limits != null ? charge.amount(limits.limit(i).meter()) : operations.get(i).amount();
     }
 
     /** The operations, sorted by scope. */

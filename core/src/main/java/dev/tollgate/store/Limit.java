@@ -5,6 +5,7 @@ import dev.tollgate.internal.Arith;
 import dev.tollgate.internal.CalendarPeriods;
 import dev.tollgate.policy.Algorithm;
 import dev.tollgate.policy.Mode;
+import dev.tollgate.policy.Meter;
 import dev.tollgate.policy.Rule;
 import dev.tollgate.policy.Scope;
 
@@ -30,6 +31,7 @@ public final class Limit {
     private final long unitCostFraction;
     private final Algorithm algorithm;
     private final Scope scope;
+    private final Meter meter;
     private final boolean live;
     private final int stateSize;
     private final Slot slot;
@@ -51,6 +53,7 @@ public final class Limit {
         this.unitCostFraction = algorithm == Algorithm.TOKEN_BUCKET ? computeCostFraction(1) : 0;
         this.algorithm = algorithm;
         this.scope = rule.scope();
+        this.meter = rule.meter();
         this.live = rule.mode() == Mode.LIVE;
         this.stateSize = Algorithms.stateSize(algorithm);
         this.slot = Slot.of(this);
@@ -97,6 +100,11 @@ public final class Limit {
     /** The rule's algorithm. */
     public Algorithm algorithm() {
         return algorithm;
+    }
+
+    /** The rule's meter. */
+    public Meter meter() {
+        return meter;
     }
 
     /** The rule's scope. */

@@ -20,7 +20,7 @@ public final class LimitSet {
     final int deferredStateSize;
     final boolean oneScope;
     // For each scope (by ordinal), the interned layout of that scope's limits in order, or null if none; and for each
-    // limit, where its state starts in a cell with that layout.
+    // limit, where its state starts in the array of a cell with that layout.
     final Layout[] layoutByScope;
     final int[] offsets;
 
@@ -43,7 +43,7 @@ public final class LimitSet {
             Layout layout = Layout.of(slots);
             layoutByScope[scope.ordinal()] = layout;
             for (int i = from; i < to; i++) {
-                offsets[i] = layout.offsets[i - from];
+                offsets[i] = Cell.HEADER + layout.offsets[i - from];
             }
             from = to;
         }

@@ -75,7 +75,7 @@ public final class MemoryStore implements Store {
     public Outcome apply(Batch batch) {
         int size = batch.size();
         // The clock is read before any lock, so the lock is held for the decision alone; cells keep time from going
-        // back (Cell.lastMicros).
+        // back (Cell.LAST_MICROS).
         long clockNow = now();
         if (size == 0) {
             Outcome outcome = new Outcome(clockNow, 0);
@@ -173,21 +173,21 @@ public final class MemoryStore implements Store {
     // Decides on one cell without locking it; locks only to charge, and only if no writer came in between. Null
     // when the caller must decide under the lock: a writer was there, the cell needs a new slot, or was retired.
     private static Outcome applyOptimistically(Cell cell, Batch batch, long clockNow, int stateSize) {
-        long version = cell.tryOptimisticRead();
-        if (version == Cell.LOCKED) {
-            return null;
+        long[] state = cell.state;
+        long version = Cell.version(state);
+        if ((version & 1) != 0) {
+            return null; // held by a writer, replaced or retired
         }
         // Everything read here may be torn by a writer; it is used only if the version shows none came.
-        boolean retired = cell.retired;
-        long now = Math.max(clockNow, cell.lastMicros);
-        Outcome outcome = decideDeferred(cell, null, batch, now, stateSize, false);
-        if (outcome == null || !cell.validate(version) || retired) {
+        long now = Math.max(clockNow, state[Cell.LAST_MICROS]);
+        Outcome outcome = decideDeferred(cell, state, null, batch, now, stateSize, false);
+        if (outcome == null || !Cell.validate(state, version)) {
             return null;
         }
         if (!outcome.committed()) {
             return outcome;
         }
-        if (!cell.tryUpgrade(version)) {
+        if (!Cell.tryUpgrade(state, version)) {
             return null;
         }
         try {
@@ -205,8 +205,8 @@ public final class MemoryStore implements Store {
             return null;
         }
         try {
-            long now = only != null ? Math.max(clockNow, only.lastMicros) : latest(cells, clockNow);
-            Outcome outcome = stateSize >= 0 ? decideDeferred(only, cells, batch, now, stateSize, true)
+            long now = only != null ? Math.max(clockNow, only.lastMicros()) : latest(cells, clockNow);
+            Outcome outcome = stateSize >= 0 ? decideDeferred(only, null, cells, batch, now, stateSize, true)
                     : decideEagerly(only, cells, batch, now);
             if (outcome.committed()) {
                 chargeAllowed(only, cells, batch, now, outcome);
@@ -223,12 +223,7 @@ public final class MemoryStore implements Store {
 
     // Locks the cell; false (and not held) if it was retired.
     private static boolean lock(Cell cell) {
-        cell.lock();
-        if (cell.retired) {
-            cell.unlock();
-            return false;
-        }
-        return true;
+        return cell.lock();
     }
 
     // Locks the cells (indexed by scope, nulls for scopes the batch has not) in scope order, so that two decisions
@@ -257,7 +252,7 @@ public final class MemoryStore implements Store {
         long now = clockNow;
         for (Cell cell : cells) {
             if (cell != null) {
-                now = Math.max(now, cell.lastMicros);
+                now = Math.max(now, cell.lastMicros());
             }
         }
         return now;
@@ -266,9 +261,10 @@ public final class MemoryStore implements Store {
     // Decides only whether each rule allows the call, keeping a copy of the state it saw so that the outcome can
     // work out the numbers if they are read; charges nothing (the outcome says whether the caller should). Under
     // the lock (`locked`) a cell gains the slots it lacks. Without it, every read may be torn, so a missing slot
-    // or a torn layout returns null, and the caller must validate what was read.
-    private static Outcome decideDeferred(Cell only, Cell[] cells, Batch batch, long now, int stateSize,
-                                          boolean locked) {
+    // or a torn layout returns null, and the caller must validate what was read: `unlockedState` is the array of
+    // `only` whose version it read.
+    private static Outcome decideDeferred(Cell only, long[] unlockedState, Cell[] cells, Batch batch, long now,
+                                          int stateSize, boolean locked) {
         LimitSet set = batch.limitSet();
         int size = batch.size();
         long[] seen = new long[stateSize];
@@ -283,7 +279,7 @@ public final class MemoryStore implements Store {
                 offset = lockedOffset(cell, set, i, limit); // may grow the state array, so read it after
                 state = cell.state;
             } else {
-                state = cell.state;
+                state = unlockedState;
                 if (set != null && cell.layout == set.layoutByScope[limit.scope().ordinal()]) {
                     offset = set.offsets[i];
                     // The layout and the array may be torn (a writer extending the cell): check it fits.
@@ -331,17 +327,18 @@ public final class MemoryStore implements Store {
         for (int i = 0, size = batch.size(); i < size; i++) {
             Limit limit = batch.limit(i);
             Cell cell = only != null ? only : cells[limit.scope().ordinal()];
-            cell.lastMicros = now;
+            cell.lastMicros(now);
             if (!outcome.allowed(i)) {
                 continue;
             }
+            // The offset first: finding it may replace the cell's array.
             if (limit.algorithm() == Algorithm.CONCURRENCY) {
                 int slot = cell.slotOf(limit.slot());
                 Algorithms.charge(limit, cell.state, cell.offset(slot), cell.leases(slot), now, batch.amount(i),
                         batch.reservationId());
             } else {
-                Algorithms.charge(limit, cell.state, lockedOffset(cell, set, i, limit), null, now, batch.amount(i),
-                        batch.reservationId());
+                int offset = lockedOffset(cell, set, i, limit);
+                Algorithms.charge(limit, cell.state, offset, null, now, batch.amount(i), batch.reservationId());
             }
         }
     }
@@ -356,7 +353,7 @@ public final class MemoryStore implements Store {
             for (Correction correction : adjustment.corrections()) {
                 Limit limit = correction.limit();
                 Cell target = cells[limit.scope().ordinal()];
-                target.lastMicros = now;
+                target.lastMicros(now);
                 int slot = target.slotOf(limit.slot());
                 Algorithms.correct(limit, target.state, target.offset(slot), target.leases(slot), now,
                         adjustment.reservedAtMicros(), correction.estimated(), correction.actual(),
@@ -459,12 +456,17 @@ public final class MemoryStore implements Store {
         if (!cell.tryLock()) {
             return;
         }
+        boolean idle;
         try {
-            if (!cell.retired && cell.isIdle(Math.max(now, cell.lastMicros))) {
-                cell.retired = true;
-                cells.remove(entity, cell);
-            }
-        } finally {
+            idle = cell.isIdle(Math.max(now, cell.lastMicros()));
+        } catch (RuntimeException | Error e) {
+            cell.unlock();
+            throw e;
+        }
+        if (idle) {
+            cell.retire(); // stays locked: whoever finds it now fetches the cell again, and finds none or a new one
+            cells.remove(entity, cell);
+        } else {
             cell.unlock();
         }
     }
