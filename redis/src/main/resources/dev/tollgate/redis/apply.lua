@@ -154,22 +154,41 @@ end
 
 if commit == 1 and not live_denied then
   -- Pass 2: charge every rule that allowed: one write per entity, then the leases.
-  local r1 = rec[1]
-  if n == 1 and m == 1 and r1 and (not v1 or (at[1] == 9 and #v1 == 8 + #r1)) then
-    -- One rule on one entity that holds no other record: the new value is that record (the write without
-    -- write()'s loops and copies; same TTL rule).
+  -- The common case: one entity whose stored records are exactly this decision's rules, in order (a user's
+  -- plan), or a new entity with one rule. Then the new value is x and the new records (body), with none of
+  -- write()'s loops and copies (same TTL rule).
+  local body = m == 1 and key[1] == 1 and rec[1]
+  local latest = full[1]
+  if body and n == 1 then
+    if v1 and (at[1] ~= 9 or #v1 ~= 8 + #body) then body = false end
+  elseif body then
+    if v1 then
+      local pos = 9
+      for i = 1, n do
+        if key[i] ~= 1 or at[i] ~= pos or not rec[i] then
+          body = false
+          break
+        end
+        pos = pos + #rec[i]
+        if full[i] > latest then latest = full[i] end
+      end
+      if body and pos == #v1 + 1 then body = table.concat(rec) else body = false end
+    else
+      body = false
+    end
+  end
+  if body then
     local x = 0
     if v1 then x = struct.unpack('<d', v1) end
-    local fa = full[1]
-    if fa > x then
-      x = fa - math.fmod(fa, 1000000) + 1000000
+    if latest > x then
+      x = latest - math.fmod(latest, 1000000) + 1000000
       local d = x - now
       local r = math.fmod(d, 1000)
       d = (d - r) / 1000
       if r > 0 then d = d + 1 end
-      redis.call('SET', KEYS[1], struct.pack('<dc0', x, r1), 'PX', d + slack)
+      redis.call('SET', KEYS[1], struct.pack('<dc0', x, body), 'PX', d + slack)
     else
-      redis.call('SET', KEYS[1], struct.pack('<dc0', x, r1), 'KEEPTTL')
+      redis.call('SET', KEYS[1], struct.pack('<dc0', x, body), 'KEEPTTL')
     end
   else
     for k = 1, m do

@@ -97,23 +97,23 @@ public final class GatewayBench {
 
         if (what.contains("latency") || what.contains("redis")) {
             int mockPort = freePort();
-            start("mock", List.of(java(), "-Xmx1g", "-jar", jar, "mock-upstream", "--port", "" + mockPort,
-                    "--output-tokens", "50"), mockPort);
+            Process mockProcess = start("mock", List.of(java(), "-Xmx1g", "-jar", jar, "mock-upstream", "--port",
+                    "" + mockPort, "--output-tokens", "50"), mockPort);
             String mock = "http://127.0.0.1:" + mockPort + "/v1/chat/completions";
             Map<String, Target> targets = new LinkedHashMap<>();
-            targets.put("direct to mock", new Target(mock, i -> "sk-bench", List.of()));
+            targets.put("direct to mock", new Target(mock, i -> "sk-bench", List.of(), mockProcess));
             if (what.contains("latency")) {
                 int tgPort = freePort();
                 Path config = config(mockPort, null);
-                start("tollgate", tollgate(jar, config, tgPort), tgPort);
+                Process tollgate = start("tollgate", tollgate(jar, config, tgPort), tgPort);
                 targets.put("Tollgate (memory)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
-                        GatewayBench::key, List.of()));
+                        GatewayBench::key, List.of(), tollgate));
                 if (!portkey.isEmpty()) {
                     int pkPort = freePort();
-                    start("portkey", List.of("node", portkey, "--port=" + pkPort, "--headless"), pkPort);
+                    Process node = start("portkey", List.of("node", portkey, "--port=" + pkPort, "--headless"), pkPort);
                     targets.put("Portkey 1.15.2", new Target("http://127.0.0.1:" + pkPort + "/v1/chat/completions",
                             i -> "sk-bench", List.of("x-portkey-provider", "openai", "x-portkey-custom-host",
-                            "http://127.0.0.1:" + mockPort + "/v1")));
+                            "http://127.0.0.1:" + mockPort + "/v1"), node));
                 }
             }
             if (what.contains("redis")) {
@@ -121,9 +121,9 @@ public final class GatewayBench {
                 start("redis", List.of(redisServer, "--port", "" + redisPort, "--save", "", "--appendonly", "no"), redisPort);
                 int tgPort = freePort();
                 Path config = config(mockPort, "redis://127.0.0.1:" + redisPort);
-                start("tollgate-redis", tollgate(jar, config, tgPort), tgPort);
+                Process tollgate = start("tollgate-redis", tollgate(jar, config, tgPort), tgPort);
                 targets.put("Tollgate (Redis)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
-                        GatewayBench::key, List.of()));
+                        GatewayBench::key, List.of(), tollgate));
             }
             Target peer = targets.remove("Portkey 1.15.2");
             if (peer != null) {
@@ -143,8 +143,8 @@ public final class GatewayBench {
                         + loadAverage() + ")");
                 out("");
                 out("| rate (rps) | path | p50 | p99 | p99.9 | max | added p50 | added p99 | errors | 429s "
-                        + "| overhead p50 | overhead p99 | overhead p99.9 | overhead max |");
-                out("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+                        + "| overhead p50 | overhead p99 | overhead p99.9 | overhead max | server CPU per call |");
+                out("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
                 // Path by path, every rate, the peer last: a path pushed past saturation keeps a backlog for a
                 // while, and that backlog must not land on another path's measurement.
                 List<String> rows = new ArrayList<>();
@@ -157,24 +157,25 @@ public final class GatewayBench {
                         Stats d = results.get("direct to mock").get(rate).get(rep - 1);
                         boolean first = d == s;
                         Overhead o = s.overhead;
-                        rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d | %s |",
+                        rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d | %s | %.0f |",
                                 rate, e.getKey(), s.p50, s.p99, s.p999, s.max, first ? "-" : signed(s.p50 - d.p50),
                                 first ? "-" : signed(s.p99 - d.p99), s.errors, s.limited, o.calls == 0 ? "- | - | - | -"
-                                        : o.p50 + " | " + o.p99 + " | " + o.p999 + " | " + o.max));
+                                        : o.p50 + " | " + o.p99 + " | " + o.p999 + " | " + o.max, s.cpuPerCall));
                         System.err.println(rows.get(rows.size() - 1));
                     }
                 }
                 rows.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.split("\\|")[1].trim())));
                 rows.forEach(this::out);
                 out("");
-                out("| path | requests/s (closed loop, " + inflight + " in flight, " + seconds + " s) | p50 (us) | p99 (us) | errors | 429s |");
-                out("|---|---|---|---|---|---|");
+                out("| path | requests/s (closed loop, " + inflight + " in flight, " + seconds + " s) | p50 (us) | p99 (us) "
+                        + "| errors | 429s | server CPU per call (us) |");
+                out("|---|---|---|---|---|---|---|");
                 for (Map.Entry<String, Target> e : targets.entrySet()) {
                     closedLoop(e.getValue(), inflight, 2);
                     Stats s = closedLoop(e.getValue(), inflight, seconds);
                     results.get(e.getKey()).computeIfAbsent(0, k -> new ArrayList<>()).add(s);
-                    out(String.format(Locale.ROOT, "| %s | %.0f | %d | %d | %d | %d |", e.getKey(), s.rate, s.p50,
-                            s.p99, s.errors, s.limited));
+                    out(String.format(Locale.ROOT, "| %s | %.0f | %d | %d | %d | %d | %.0f |", e.getKey(), s.rate, s.p50,
+                            s.p99, s.errors, s.limited, s.cpuPerCall));
                 }
                 out("");
             }
@@ -191,9 +192,26 @@ public final class GatewayBench {
         client.stop();
     }
 
-    record Target(String url, java.util.function.IntFunction<String> key, List<String> headers) {}
+    /**
+     * A path under test.
+     *
+     * @param server the process whose CPU time a call costs: the gateway, or the mock for the direct path
+     */
+    record Target(String url, java.util.function.IntFunction<String> key, List<String> headers, Process server) {
+        /** The server process's CPU time so far (user and system, all threads), in microseconds. */
+        long cpuMicros() {
+            return server.info().totalCpuDuration().map(d -> d.toNanos() / 1_000).orElse(0L);
+        }
+    }
 
-    record Stats(long p50, long p99, long p999, long max, long errors, long limited, double rate, Overhead overhead) {}
+    /**
+     * One measurement.
+     *
+     * @param cpuPerCall the server process's CPU time over the measurement divided by the calls answered, in
+     *     microseconds: what a call costs the server, whatever else runs on the machine at the time
+     */
+    record Stats(long p50, long p99, long p999, long max, long errors, long limited, double rate, Overhead overhead,
+                 double cpuPerCall) {}
 
     /**
      * The gateway's own time per call, as it reports it in {@value #OVERHEAD_HEADER} (microseconds): the whole call
@@ -236,6 +254,7 @@ public final class GatewayBench {
         long total = (long) rate * seconds;
         CountDownLatch done = new CountDownLatch((int) total);
         long interval = 1_000_000_000L / rate;
+        long cpuBefore = t.cpuMicros();
         long start = System.nanoTime() + 10_000_000L;
         for (int i = 0; i < total; i++) {
             long due = start + i * interval;
@@ -251,10 +270,11 @@ public final class GatewayBench {
             });
         }
         done.await(60, TimeUnit.SECONDS);
+        double cpuPerCall = (double) (t.cpuMicros() - cpuBefore) / Math.max(1, total - done.getCount());
         Histogram h = recorder.getIntervalHistogram();
         return new Stats(h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
                 h.getMaxValue(), errors.get() + done.getCount(), limited.get(), rate,
-                Overhead.of(overheads.getIntervalHistogram()));
+                Overhead.of(overheads.getIntervalHistogram()), cpuPerCall);
     }
 
     /** Records the gateway's reported overhead of an answer that carries it. */
@@ -281,8 +301,9 @@ public final class GatewayBench {
         List<Stats> directRuns;
         out("## Medians over " + repeat + " repetitions (microseconds; added = path minus direct, same repetition)");
         out("");
-        out("| rate (rps) | path | p50 | p99 | added p50 | added p99 | added p50, each repetition | added p99, each repetition | errors |");
-        out("|---|---|---|---|---|---|---|---|---|");
+        out("| rate (rps) | path | p50 | p99 | added p50 | added p99 | added p50, each repetition | added p99, each repetition "
+                + "| errors | server CPU per call (us), median | each repetition |");
+        out("|---|---|---|---|---|---|---|---|---|---|---|");
         for (int rate : rates) {
             directRuns = results.get("direct to mock").get(rate);
             for (Map.Entry<String, Map<Integer, List<Stats>>> e : results.entrySet()) {
@@ -294,29 +315,33 @@ public final class GatewayBench {
                 List<Long> p99 = new ArrayList<>();
                 List<Long> a50 = new ArrayList<>();
                 List<Long> a99 = new ArrayList<>();
+                List<Long> cpu = new ArrayList<>();
                 long errors = 0;
                 for (int i = 0; i < runs.size(); i++) {
                     p50.add(runs.get(i).p50);
                     p99.add(runs.get(i).p99);
                     a50.add(runs.get(i).p50 - directRuns.get(i).p50);
                     a99.add(runs.get(i).p99 - directRuns.get(i).p99);
+                    cpu.add(Math.round(runs.get(i).cpuPerCall));
                     errors += runs.get(i).errors;
                 }
                 boolean direct = e.getKey().equals("direct to mock");
-                out(String.format(Locale.ROOT, "| %d | %s | %d | %d | %s | %s | %s | %s | %d |", rate, e.getKey(),
-                        median(p50), median(p99), direct ? "-" : signed(median(a50)), direct ? "-" : signed(median(a99)),
-                        direct ? "-" : a50.stream().map(GatewayBench::signed).toList(),
-                        direct ? "-" : a99.stream().map(GatewayBench::signed).toList(), errors));
+                out(String.format(Locale.ROOT, "| %d | %s | %d | %d | %s | %s | %s | %s | %d | %d | %s |", rate,
+                        e.getKey(), median(p50), median(p99), direct ? "-" : signed(median(a50)),
+                        direct ? "-" : signed(median(a99)), direct ? "-" : a50.stream().map(GatewayBench::signed).toList(),
+                        direct ? "-" : a99.stream().map(GatewayBench::signed).toList(), errors, median(cpu), cpu));
             }
         }
         out("");
         overheads(results, rates, repeat);
         List<Stats> peerRuns = results.containsKey("Portkey 1.15.2") ? results.get("Portkey 1.15.2").get(0) : null;
-        out("| path | requests/s, median | each repetition | ratio to Portkey, median | each repetition |");
-        out("|---|---|---|---|---|");
+        out("| path | requests/s, median | each repetition | ratio to Portkey, median | each repetition "
+                + "| server CPU per call (us), median | each repetition |");
+        out("|---|---|---|---|---|---|---|");
         for (Map.Entry<String, Map<Integer, List<Stats>>> e : results.entrySet()) {
             List<Stats> runs = e.getValue().get(0);
             List<Long> rps = runs.stream().map(r -> Math.round(r.rate)).toList();
+            List<Long> cpu = runs.stream().map(r -> Math.round(r.cpuPerCall)).toList();
             List<Double> ratios = new ArrayList<>();
             if (peerRuns != null) {
                 for (int i = 0; i < runs.size(); i++) {
@@ -327,8 +352,8 @@ public final class GatewayBench {
             String ratio = sortedRatios.isEmpty() ? "-" : String.format(Locale.ROOT, "%.1fx",
                     sortedRatios.size() % 2 == 1 ? sortedRatios.get(sortedRatios.size() / 2)
                             : (sortedRatios.get(sortedRatios.size() / 2 - 1) + sortedRatios.get(sortedRatios.size() / 2)) / 2);
-            out(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s |", e.getKey(), median(rps), rps, ratio,
-                    ratios.stream().map(r -> String.format(Locale.ROOT, "%.1fx", r)).toList()));
+            out(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %d | %s |", e.getKey(), median(rps), rps, ratio,
+                    ratios.stream().map(r -> String.format(Locale.ROOT, "%.1fx", r)).toList(), median(cpu), cpu));
         }
         out("");
     }
@@ -384,11 +409,13 @@ public final class GatewayBench {
             chain(t, end, recorder, errors, limited, completed, stopped, seq);
         }
         long began = System.nanoTime();
+        long cpuBefore = t.cpuMicros();
         stopped.await(seconds + 60, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - began) / 1e9;
+        double cpuPerCall = (double) (t.cpuMicros() - cpuBefore) / Math.max(1, completed.get());
         Histogram h = recorder.getIntervalHistogram();
         return new Stats(h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-                h.getMaxValue(), errors.get(), limited.get(), completed.get() / elapsed, Overhead.NONE);
+                h.getMaxValue(), errors.get(), limited.get(), completed.get() / elapsed, Overhead.NONE, cpuPerCall);
     }
 
     void chain(Target t, long end, Recorder recorder, AtomicLong errors, AtomicLong limited, AtomicLong completed,
@@ -413,7 +440,8 @@ public final class GatewayBench {
         int tgPort = freePort();
         Path config = config(mockPort, null);
         Process gateway = start("tollgate-streams", tollgate(jar, config, tgPort), tgPort);
-        Target t = new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions", GatewayBench::key, List.of());
+        Target t = new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions", GatewayBench::key, List.of(),
+                gateway);
         CountDownLatch firstBytes = new CountDownLatch(count);
         CountDownLatch finished = new CountDownLatch(count);
         AtomicLong failed = new AtomicLong();
