@@ -6,8 +6,9 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 /**
- * A model call answered whole carries the gateway's own time as {@code x-tollgate-overhead-us}, on the inline path,
- * the blocking path and a denial; a stream, whose answer starts before the figure is known, does not.
+ * A model call that was reserved (or refused) and answered whole carries the gateway's own time as
+ * {@code x-tollgate-overhead-us}, on the inline path, the blocking path and a denial; a stream, whose answer starts
+ * before the figure is known, does not.
  */
 class OverheadHeaderTest {
 
