@@ -16,26 +16,36 @@ import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ProcessorUtils;
 import org.eclipse.jetty.util.Promise;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
  * A server connector whose selectors also serve the upstream HTTP client's connections. A call served inline has three
- * socket events (its request arrives, the provider's answer arrives, the answer is written), and with one set of
- * selectors they are all handled on the selector thread that owns both sockets: no selector thread has to wake
- * another to register interest in a socket, which on a virtualised machine costs a system call and a wake-up each
- * (docs/gateway-benchmarks.md).
+ * socket events (its request arrives, the provider's answer arrives, the answer is written); when its two sockets are
+ * on one selector they are all handled on that selector's thread, and no selector thread has to wake another to
+ * register interest in a socket, which on a virtualised machine costs a system call and a wake-up each
+ * (docs/gateway-benchmarks.md). Separate selectors for the client, as Jetty has by default, always cost that.
  *
  * <p>The client side connects as Jetty's {@link ClientConnector} does and hands the connected socket to these
  * selectors; each selector tells an upstream socket from a client's by its end point's type.
  */
 final class SharedSelectorConnector extends ServerConnector {
 
+    private static final int MAX_SELECTORS = 8;
+
     private final UpstreamConnector upstream = new UpstreamConnector();
 
+    /**
+     * One selector per core, up to {@value #MAX_SELECTORS}: as many as the server's (Jetty's default, half the cores)
+     * and the client's own together, on two cores. With a single selector for both sides on two cores, a call's
+     * socket events all stay on one thread, but the gateway's inline work then gets one thread's share of the CPU,
+     * and served about a fifth less in a closed loop (docs/gateway-benchmarks.md). With two, an upstream socket is on
+     * its call's selector about half the time; otherwise the selector that reads the answer wakes the other once.
+     */
     SharedSelectorConnector(Server server, ConnectionFactory factory) {
-        super(server, -1, -1, factory);
+        super(server, -1, Math.clamp(ProcessorUtils.availableProcessors(), 1, MAX_SELECTORS), factory);
     }
 
     /** The connector to build the upstream HTTP client's transport on. */
