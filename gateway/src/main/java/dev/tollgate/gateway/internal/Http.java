@@ -89,8 +89,8 @@ public final class Http {
 
     /**
      * An HTTP client (HTTP/1.1, pooled keep-alive connections) whose connections are served by the selectors of an
-     * {@link #eventLoopServer}, so that a call's socket events on both sides are handled on one thread. It starts and
-     * stops with the server: configure it before the server starts.
+     * {@link #eventLoopServer}, so that a call whose two sockets share a selector has its socket events on both sides
+     * handled on one thread. It starts and stops with the server: configure it before the server starts.
      */
     public static HttpClient upstreamClient(Server eventLoopServer) {
         SharedSelectorConnector connector = (SharedSelectorConnector) eventLoopServer.getConnectors()[0];
@@ -105,7 +105,9 @@ public final class Http {
      * that read its request (every inline call: it completes on the thread that read the provider's answer), to read
      * the client's next request. That read almost always finds nothing and only asks the selector to wait for more,
      * which costs less than the hand-off (a wake-up of a pool thread and, from there, of the selector). Running it
-     * here is safe because the server's handler never blocks.
+     * here is safe because the server's handler never blocks. The task is told by its class, Jetty's internal
+     * HTTP/1.1 connection, since Jetty offers no other way to tell it apart (a Jetty that moves the class fails to
+     * compile here rather than quietly handing off again).
      */
     private static final class EventLoopThreads extends QueuedThreadPool {
         EventLoopThreads(String name) {
