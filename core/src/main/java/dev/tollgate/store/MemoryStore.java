@@ -179,10 +179,20 @@ public final class MemoryStore implements Store {
         return set != null && cell.layout == set.layoutByScope[limit.scope().ordinal()] ? set.offsets[i] : -1;
     }
 
-    // Decides on one cell without locking it; locks only to charge, and only if no writer came in between. Null
-    // when the caller must decide under the lock: a writer was there, the cell needs a new slot, or was retired.
-    // Objects are made before the version is read and after the lock is let go: the shorter the time between
-    // reading and charging, the fewer decisions on a hot cell have to start again.
+    // Where operation i's state starts in `state`, an array of the cell's read without its lock, or -1 if the
+    // cell's layout lacks the rule or does not fit that array (a writer extending the cell came in between).
+    private static int unlockedOffset(Cell cell, LimitSet set, int i, Limit limit, long[] state) {
+        int offset = presetOffset(cell, set, i, limit);
+        if (offset < 0) {
+            return cell.offsetIfPresent(limit.slot(), i, limit.stateSize(), state);
+        }
+        return offset + limit.stateSize() <= state.length ? offset : -1;
+    }
+
+    // Decides on one cell without locking it, and charges by publishing a copy of the state it decided on. Null
+    // when the caller must decide under the lock: a writer holds the cell, came in between, the cell needs a new
+    // slot, or was retired. Objects are made before the state is read: the shorter the time between reading and
+    // publishing, the fewer decisions on a hot cell have to start again.
     private static Outcome applyOptimistically(Cell cell, Batch batch, long clockNow, int stateSize) {
         long[] seen = new long[stateSize];
         long[] state = cell.state;
@@ -190,24 +200,37 @@ public final class MemoryStore implements Store {
         if ((version & 1) != 0) {
             return null; // held by a writer, replaced or retired
         }
-        // Everything read here may be torn by a writer; it is used only if the version shows none came.
+        // A published array never changes; only its layout, read apart, may be newer than it.
         long now = Math.max(clockNow, state[Cell.LAST_MICROS]);
         long found = decideDeferred(seen, cell, state, null, batch, now, false);
-        if (found == TORN || !Cell.validate(state, version)) {
+        if (found == TORN) {
             return null;
         }
         boolean commit = batch.commit() && (found & LIVE_DENIED) == 0;
-        if (commit) {
-            if (!Cell.tryUpgrade(state, version)) {
-                return null;
-            }
-            try {
-                chargeAllowed(cell, null, batch, now, null, found);
-            } finally {
-                cell.unlock();
-            }
+        if (commit && !chargeCopy(cell, state, version, batch, now, found)) {
+            return null;
         }
         return Outcome.deferred(now, batch, seen, found & ~LIVE_DENIED, commit);
+    }
+
+    // Charges the operations in `allowedBits` into a copy of `state` and publishes it; false if the layout no longer
+    // fits the array or another writer published first.
+    private static boolean chargeCopy(Cell cell, long[] state, long version, Batch batch, long now, long allowedBits) {
+        long[] next = state.clone();
+        next[Cell.VERSION] = version + 2;
+        next[Cell.LAST_MICROS] = now;
+        for (int i = 0, size = batch.size(); i < size; i++) {
+            if ((allowedBits & (1L << i)) == 0) {
+                continue;
+            }
+            Limit limit = batch.limit(i);
+            int offset = unlockedOffset(cell, batch.limitSet(), i, limit, next);
+            if (offset < 0) {
+                return false;
+            }
+            Algorithms.charge(limit, next, offset, null, now, batch.amount(i), batch.reservationId());
+        }
+        return cell.publish(state, next);
     }
 
     // Locks `only`, or every cell of `cells` in scope order, then decides; null if a cell was retired under us and
@@ -277,9 +300,9 @@ public final class MemoryStore implements Store {
 
     // Decides only whether each rule allows the call, copying the state it saw into `seen` so that the outcome can
     // work out the numbers if they are read; charges nothing. Returns a bit per operation that allows, plus
-    // LIVE_DENIED if a live rule denies. Under the lock (`locked`) a cell gains the slots it lacks. Without it, every
-    // read may be torn, so a missing slot or a torn layout returns TORN, and the caller must validate what was read:
-    // `unlockedState` is the array of `only` whose version it read.
+    // LIVE_DENIED if a live rule denies. Under the lock (`locked`) a cell gains the slots it lacks. Without it, the
+    // array read (`unlockedState`, published, so unchanging) may be older than the layout read apart from it, so a
+    // missing slot or a layout that does not fit the array returns TORN.
     private static long decideDeferred(long[] seen, Cell only, long[] unlockedState, Cell[] cells, Batch batch,
                                        long now, boolean locked) {
         LimitSet set = batch.limitSet();
@@ -296,17 +319,9 @@ public final class MemoryStore implements Store {
                 state = cell.state;
             } else {
                 state = unlockedState;
-                offset = presetOffset(cell, set, i, limit);
-                if (offset >= 0) {
-                    // The layout and the array may be torn (a writer extending the cell): check it fits.
-                    if (offset + limit.stateSize() > state.length) {
-                        return TORN;
-                    }
-                } else {
-                    offset = cell.offsetIfPresent(limit.slot(), i, limit.stateSize(), state);
-                    if (offset < 0) {
-                        return TORN;
-                    }
+                offset = unlockedOffset(cell, set, i, limit, state);
+                if (offset < 0) {
+                    return TORN;
                 }
             }
             System.arraycopy(state, offset, seen, at, limit.stateSize());
