@@ -191,16 +191,18 @@ public final class MemoryStore implements Store {
 
     // Decides on one cell without locking it, and charges by publishing a copy of the state it decided on. Null
     // when the caller must decide under the lock: a writer holds the cell, came in between, the cell needs a new
-    // slot, or was retired. Objects are made before the state is read: the shorter the time between reading and
-    // publishing, the fewer decisions on a hot cell have to start again.
+    // slot, or was retired. A published array never changes, so a cell laid out for the batch's limit set lends its
+    // array to the outcome as it is; any other cell's slices are copied out.
     private static Outcome applyOptimistically(Cell cell, Batch batch, long clockNow, int stateSize) {
-        long[] seen = new long[stateSize];
+        LimitSet set = batch.limitSet();
+        boolean inPlace = set != null && cell.layout == set.layoutByScope[batch.limit(0).scope().ordinal()];
+        long[] seen = inPlace ? null : new long[stateSize];
         long[] state = cell.state;
         long version = Cell.version(state);
         if ((version & 1) != 0) {
             return null; // held by a writer, replaced or retired
         }
-        // A published array never changes; only its layout, read apart, may be newer than it.
+        // Only the layout, read apart from the array, may be newer than it.
         long now = Math.max(clockNow, state[Cell.LAST_MICROS]);
         long found = decideDeferred(seen, cell, state, null, batch, now, false);
         if (found == TORN) {
@@ -210,7 +212,9 @@ public final class MemoryStore implements Store {
         if (commit && !chargeCopy(cell, state, version, batch, now, found)) {
             return null;
         }
-        return Outcome.deferred(now, batch, seen, found & ~LIVE_DENIED, commit);
+        long allowed = found & ~LIVE_DENIED;
+        return inPlace ? Outcome.deferredInPlace(now, batch, state, set.offsets, allowed, commit)
+                : Outcome.deferred(now, batch, seen, allowed, commit);
     }
 
     // Charges the operations in `allowedBits` into a copy of `state` and publishes it; false if the layout no longer
@@ -300,7 +304,8 @@ public final class MemoryStore implements Store {
 
     // Decides only whether each rule allows the call, copying the state it saw into `seen` so that the outcome can
     // work out the numbers if they are read; charges nothing. Returns a bit per operation that allows, plus
-    // LIVE_DENIED if a live rule denies. Under the lock (`locked`) a cell gains the slots it lacks. Without it, the
+    // LIVE_DENIED if a live rule denies; `seen` may be null when the caller reads the unlocked array in place. Under
+    // the lock (`locked`) a cell gains the slots it lacks. Without it, the
     // array read (`unlockedState`, published, so unchanging) may be older than the layout read apart from it, so a
     // missing slot or a layout that does not fit the array returns TORN.
     private static long decideDeferred(long[] seen, Cell only, long[] unlockedState, Cell[] cells, Batch batch,
@@ -319,13 +324,16 @@ public final class MemoryStore implements Store {
                 state = cell.state;
             } else {
                 state = unlockedState;
-                offset = unlockedOffset(cell, set, i, limit, state);
-                if (offset < 0) {
+                // Without `seen`, the outcome reads the array at the limit set's offsets, so they must hold.
+                offset = seen != null ? unlockedOffset(cell, set, i, limit, state) : presetOffset(cell, set, i, limit);
+                if (offset < 0 || offset + limit.stateSize() > state.length) {
                     return TORN;
                 }
             }
-            System.arraycopy(state, offset, seen, at, limit.stateSize());
-            at += limit.stateSize();
+            if (seen != null) {
+                System.arraycopy(state, offset, seen, at, limit.stateSize());
+                at += limit.stateSize();
+            }
             if (Algorithms.allows(limit, state, offset, now, batch.amount(i))) {
                 allowedBits |= 1L << i;
             } else if (limit.live()) {
