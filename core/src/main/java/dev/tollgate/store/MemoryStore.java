@@ -38,6 +38,12 @@ public final class MemoryStore implements Store {
     private static final long LIVE_DENIED = 1L << 62;
     private static final long TORN = 1L << 63;
 
+    // What applyOptimistically returns when another writer published first. Deciding again on the new state is
+    // cheaper than waiting on a lock, as Bucket4j's lock-free bucket does, but only a few times: a decision that
+    // keeps losing takes the lock, and then it is sure to finish.
+    private static final Outcome LOST_RACE = new Outcome(0, 0);
+    private static final int OPTIMISTIC_ATTEMPTS = 8;
+
     private final Clock clock;
     // The system clock is read through CoarseClock, a field one thread refreshes every millisecond while decisions
     // come fast, instead of from Clock.instant(), which costs a vDSO call and an Instant: about half of a decision.
@@ -96,7 +102,14 @@ public final class MemoryStore implements Store {
             String entity = batch.entity(0);
             do {
                 Cell cell = cellFor(firstScope, entity, batch, 0, size);
-                outcome = stateSize >= 0 ? applyOptimistically(cell, batch, clockNow, stateSize) : null;
+                outcome = null;
+                for (int attempt = 0; stateSize >= 0 && attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+                    outcome = applyOptimistically(cell, batch, clockNow, stateSize);
+                    if (outcome != LOST_RACE) {
+                        break;
+                    }
+                    outcome = null;
+                }
                 if (outcome == null) {
                     outcome = applyLocked(cell, null, batch, clockNow, stateSize);
                 }
@@ -189,9 +202,9 @@ public final class MemoryStore implements Store {
         return offset + limit.stateSize() <= state.length ? offset : -1;
     }
 
-    // Decides on one cell without locking it, and charges by publishing a copy of the state it decided on. Null
-    // when the caller must decide under the lock: a writer holds the cell, came in between, the cell needs a new
-    // slot, or was retired. A published array never changes, so a cell laid out for the batch's limit set lends its
+    // Decides on one cell without locking it, and charges by publishing a copy of the state it decided on.
+    // LOST_RACE if another writer published first; null when the caller must decide under the lock: a writer holds
+    // the cell, the cell needs a new slot, or was retired. A published array never changes, so a cell laid out for the batch's limit set lends its
     // array to the outcome as it is; any other cell's slices are copied out.
     private static Outcome applyOptimistically(Cell cell, Batch batch, long clockNow, int stateSize) {
         LimitSet set = batch.limitSet();
@@ -210,7 +223,7 @@ public final class MemoryStore implements Store {
         }
         boolean commit = batch.commit() && (found & LIVE_DENIED) == 0;
         if (commit && !chargeCopy(cell, state, version, batch, now, found)) {
-            return null;
+            return LOST_RACE;
         }
         long allowed = found & ~LIVE_DENIED;
         return inPlace ? Outcome.deferredInPlace(now, batch, state, set.offsets, allowed, commit)
