@@ -104,7 +104,9 @@ public final class MemoryStore implements Store {
                 Cell cell = cellFor(firstScope, entity, batch, 0, size);
                 outcome = null;
                 for (int attempt = 0; stateSize >= 0 && attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-                    outcome = applyOptimistically(cell, batch, clockNow, stateSize);
+                    outcome = set != null && cell.layout == set.oneCellLayout
+                            ? applyInPlace(cell, set, batch, clockNow)
+                            : applyOptimistically(cell, batch, clockNow, stateSize);
                     if (outcome != LOST_RACE) {
                         break;
                     }
@@ -204,35 +206,60 @@ public final class MemoryStore implements Store {
 
     // Decides on one cell without locking it, and charges by publishing a copy of the state it decided on.
     // LOST_RACE if another writer published first; null when the caller must decide under the lock: a writer holds
-    // the cell, the cell needs a new slot, or was retired. A published array never changes, so a cell laid out for the batch's limit set lends its
-    // array to the outcome as it is; any other cell's slices are copied out.
+    // the cell, the cell needs a new slot, or was retired. The outcome gets a copy of the slices it decided on.
     private static Outcome applyOptimistically(Cell cell, Batch batch, long clockNow, int stateSize) {
-        LimitSet set = batch.limitSet();
-        boolean inPlace = set != null && cell.layout == set.layoutByScope[batch.limit(0).scope().ordinal()];
-        long[] seen = inPlace ? null : new long[stateSize];
+        long[] seen = new long[stateSize];
         long[] state = cell.state;
         long version = Cell.version(state);
         if ((version & 1) != 0) {
             return null; // held by a writer, replaced or retired
         }
-        // Only the layout, read apart from the array, may be newer than it.
+        // A published array never changes; only the layout, read apart from it, may be newer than it.
         long now = Math.max(clockNow, state[Cell.LAST_MICROS]);
         long found = decideDeferred(seen, cell, state, null, batch, now, false);
         if (found == TORN) {
             return null;
         }
         boolean commit = batch.commit() && (found & LIVE_DENIED) == 0;
-        if (commit && !chargeCopy(cell, state, version, batch, now, found)) {
+        if (commit && !chargeCopy(cell, state, version, batch, now, found, null)) {
             return LOST_RACE;
         }
-        long allowed = found & ~LIVE_DENIED;
-        return inPlace ? Outcome.deferredInPlace(now, batch, state, set.offsets, allowed, commit)
-                : Outcome.deferred(now, batch, seen, allowed, commit);
+        return Outcome.deferred(now, batch, seen, found & ~LIVE_DENIED, commit);
     }
 
-    // Charges the operations in `allowedBits` into a copy of `state` and publishes it; false if the layout no longer
-    // fits the array or another writer published first.
-    private static boolean chargeCopy(Cell cell, long[] state, long version, Batch batch, long now, long allowedBits) {
+    // applyOptimistically for the usual case, made apart because it is most of the store's work: a cell laid out
+    // for the batch's limit set, so each rule's state is at the set's offset in any array of the cell long enough
+    // for them (a layout only ever grows at its end). The outcome reads the published array in place.
+    private static Outcome applyInPlace(Cell cell, LimitSet set, Batch batch, long clockNow) {
+        long[] state = cell.state;
+        long version = Cell.version(state);
+        if ((version & 1) != 0 || state.length < set.oneCellLength) {
+            return null; // held by a writer, replaced or retired; or an array older than the layout read before it
+        }
+        long now = Math.max(clockNow, state[Cell.LAST_MICROS]);
+        Limit[] limits = set.limits();
+        int[] offsets = set.offsets;
+        long allowed = 0;
+        boolean liveDenied = false;
+        for (int i = 0; i < limits.length; i++) {
+            if (Algorithms.allows(limits[i], state, offsets[i], now, batch.amount(i))) {
+                allowed |= 1L << i;
+            } else if (limits[i].live()) {
+                liveDenied = true;
+            }
+        }
+        boolean commit = batch.commit() && !liveDenied;
+        if (commit && !chargeCopy(cell, state, version, batch, now, allowed, offsets)) {
+            return LOST_RACE;
+        }
+        return Outcome.deferredInPlace(now, batch, state, offsets, allowed, commit);
+    }
+
+    // Charges the operations in `allowedBits` into a copy of `state` and publishes it; false if another writer
+    // published first, or if the layout no longer fits the array. The rules' state is at `offsets` if given, else
+    // where the cell's layout says.
+    private static boolean chargeCopy(Cell cell, long[] state, long version, Batch batch, long now, long allowedBits,
+                                      int[] offsets) {
         long[] next = state.clone();
         next[Cell.VERSION] = version + 2;
         next[Cell.LAST_MICROS] = now;
@@ -241,7 +268,7 @@ public final class MemoryStore implements Store {
                 continue;
             }
             Limit limit = batch.limit(i);
-            int offset = unlockedOffset(cell, batch.limitSet(), i, limit, next);
+            int offset = offsets != null ? offsets[i] : unlockedOffset(cell, batch.limitSet(), i, limit, next);
             if (offset < 0) {
                 return false;
             }
@@ -317,8 +344,7 @@ public final class MemoryStore implements Store {
 
     // Decides only whether each rule allows the call, copying the state it saw into `seen` so that the outcome can
     // work out the numbers if they are read; charges nothing. Returns a bit per operation that allows, plus
-    // LIVE_DENIED if a live rule denies; `seen` may be null when the caller reads the unlocked array in place. Under
-    // the lock (`locked`) a cell gains the slots it lacks. Without it, the
+    // LIVE_DENIED if a live rule denies. Under the lock (`locked`) a cell gains the slots it lacks. Without it, the
     // array read (`unlockedState`, published, so unchanging) may be older than the layout read apart from it, so a
     // missing slot or a layout that does not fit the array returns TORN.
     private static long decideDeferred(long[] seen, Cell only, long[] unlockedState, Cell[] cells, Batch batch,
@@ -337,16 +363,13 @@ public final class MemoryStore implements Store {
                 state = cell.state;
             } else {
                 state = unlockedState;
-                // Without `seen`, the outcome reads the array at the limit set's offsets, so they must hold.
-                offset = seen != null ? unlockedOffset(cell, set, i, limit, state) : presetOffset(cell, set, i, limit);
-                if (offset < 0 || offset + limit.stateSize() > state.length) {
+                offset = unlockedOffset(cell, set, i, limit, state);
+                if (offset < 0) {
                     return TORN;
                 }
             }
-            if (seen != null) {
-                System.arraycopy(state, offset, seen, at, limit.stateSize());
-                at += limit.stateSize();
-            }
+            System.arraycopy(state, offset, seen, at, limit.stateSize());
+            at += limit.stateSize();
             if (Algorithms.allows(limit, state, offset, now, batch.amount(i))) {
                 allowedBits |= 1L << i;
             } else if (limit.live()) {
