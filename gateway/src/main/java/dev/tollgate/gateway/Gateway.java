@@ -103,8 +103,8 @@ public final class Gateway implements AutoCloseable {
         RequestEstimator estimator = RequestEstimator.builder(catalog)
                 .defaultMaxOutputTokens(config.defaultMaxOutputTokens()).build();
         Keys keys = new Keys(config.keys(), config.serviceKeyHashes());
-        Upstream upstream = new Upstream(wired.openai(), wired.anthropic());
         Server server = Http.eventLoopServer(config.host(), config.port(), "tollgate");
+        Upstream upstream = new Upstream(wired.openai(), wired.anthropic(), Http.upstreamClient(server));
         ModelCalls calls = new ModelCalls(guard, estimator, upstream, wired, Stores.neverBlocks(config.store()),
                 Http.blocking(server));
         DecisionApi decisions = new DecisionApi(guard, estimator, keys, config.reservationTtl());

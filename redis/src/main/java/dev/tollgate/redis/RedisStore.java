@@ -21,32 +21,25 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -84,23 +77,16 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RedisStore implements Store {
 
     private static final long MAX_DEBT = Algorithms.MAX_DEBT_MICROS;
-    // Keys are text; script arguments are bytes, so that each operation travels as one argument: its name (one
-    // length byte, then the bytes) and its numbers as packed little-endian doubles: apply.lua's algorithm, live,
-    // amount, limit, p1 .. p5 and key index, adjust.lua's algorithm, diff, p1 .. p3 and key index. Every number is
-    // an integer below 2^53, which a double holds exactly. The scripts answer in packed doubles too.
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+    // Each operation travels as one script argument: its name (one length byte, then the bytes) and its numbers as
+    // packed little-endian doubles: apply.lua's algorithm, live, amount, limit, p1 .. p5 and key index, adjust.lua's
+    // algorithm, diff, p1 .. p3 and key index. Every number is an integer below 2^53, which a double holds exactly.
+    // The scripts answer in packed doubles too (see Scripts).
     private static final int APPLY_NUMBERS = 10;
     private static final int ADJUST_NUMBERS = 6;
     // The header of the common calls (server time, one entity, no test clock), rendered once.
     private static final byte[] RESERVE_HEADER = doubles(1, -1, 0, 1);
     private static final byte[] CHECK_HEADER = doubles(0, -1, 0, 1);
     private static final int CALENDAR_RETRIES = 3;
-    // Both scripts start with the prelude: time, number rules, the hash layout and its expiry, written once.
-    private static final String PRELUDE_LUA = resource("prelude.lua");
-    private static final String APPLY_LUA = PRELUDE_LUA + resource("apply.lua");
-    private static final String ADJUST_LUA = PRELUDE_LUA + resource("adjust.lua");
-    private static final String APPLY_SHA = sha1(APPLY_LUA);
-    private static final String ADJUST_SHA = sha1(ADJUST_LUA);
 
     private final String description;
     private final AutoCloseable client;
@@ -110,7 +96,7 @@ public final class RedisStore implements Store {
     private final java.util.function.Supplier<StatefulConnection<String, byte[]>> connector;
     private final java.util.concurrent.locks.ReentrantLock connecting = new java.util.concurrent.locks.ReentrantLock();
     private volatile StatefulConnection<String, byte[]> connection;
-    private volatile RedisScriptingAsyncCommands<String, byte[]> commands;
+    private volatile RedisClusterAsyncCommands<String, byte[]> commands;
     private final boolean cluster;
     private final String prefix;
     private final Clock clock;
@@ -129,10 +115,11 @@ public final class RedisStore implements Store {
     private final Set<Long> uncountedReservations = ConcurrentHashMap.newKeySet();
     private final Map<Limit, RuleArgs> ruleArgs = new ConcurrentHashMap<>();
 
-    // The last time the server reported, and when, by this JVM's nanoTime: a guess of server time for the
-    // calendar periods Java hands the script. The script checks the guess; a wrong one costs a retry, never a
-    // wrong answer.
-    private volatile long[] serverTime = {0, 0};
+    // The server's time minus this JVM's nanoTime, in micros, when it last reported (NO_SERVER_TIME before): a
+    // guess of server time for the calendar periods Java hands the script. The script checks the guess; a wrong one
+    // costs a retry, never a wrong answer. One long, so that noting it allocates nothing.
+    private static final long NO_SERVER_TIME = Long.MIN_VALUE;
+    private volatile long serverOffsetMicros = NO_SERVER_TIME;
     // While Redis is failing, calls skip it until this nanoTime, then calls try again. A flag, not a time in the
     // past, marks recovery: a thread that read nanoTime a moment before another thread's success must not
     // mistake that success for a failure window.
@@ -189,7 +176,7 @@ public final class RedisStore implements Store {
                             .build())
                     .build());
             this.client = c::shutdown;
-            this.connector = () -> c.connect(CODEC);
+            this.connector = () -> c.connect(Scripts.CODEC);
         } else {
             RedisClient c = RedisClient.create(resources, uris.get(0));
             c.setOptions(ClientOptions.builder()
@@ -200,7 +187,7 @@ public final class RedisStore implements Store {
                     .maintNotificationsConfig(MaintNotificationsConfig.disabled())
                     .build());
             this.client = c::shutdown;
-            this.connector = () -> c.connect(CODEC);
+            this.connector = () -> c.connect(Scripts.CODEC);
         }
         try {
             connect();
@@ -210,8 +197,8 @@ public final class RedisStore implements Store {
     }
 
     // Connects if not yet connected. One thread connects; the others do not wait for it but fail at once.
-    private RedisScriptingAsyncCommands<String, byte[]> connect() {
-        RedisScriptingAsyncCommands<String, byte[]> c = commands;
+    private RedisClusterAsyncCommands<String, byte[]> connect() {
+        RedisClusterAsyncCommands<String, byte[]> c = commands;
         if (c != null) {
             return c;
         }
@@ -487,7 +474,7 @@ public final class RedisStore implements Store {
                 }
                 p.putDouble(at + 9 * 8, keyIndex[k]);
             }
-            long[] r = longs(eval(APPLY_SHA, APPLY_LUA, keys, args));
+            long[] r = eval(Scripts.APPLY, keys, args);
             noteServerTime(r[0]);
             if (r[1] == 0) {
                 return r;
@@ -612,7 +599,7 @@ public final class RedisStore implements Store {
                 byte[] name = limit.algorithm() == Algorithm.CONCURRENCY ? lease : rule.name();
                 args[1 + k] = withName(name, doubles(Keys.code(limit.algorithm()), diff, p1, p2, p3, keyIndex[k]), -1);
             }
-            long[] r = longs(eval(ADJUST_SHA, ADJUST_LUA, keys, args));
+            long[] r = eval(Scripts.ADJUST, keys, args);
             noteServerTime(r[0]);
             if (r[1] == 0) {
                 return;
@@ -656,15 +643,15 @@ public final class RedisStore implements Store {
 
     // The scripts answer with one string of packed doubles: cheaper for Redis to send and for Lettuce to read
     // than an array of integers.
-    private byte[] eval(String sha, String script, String[] keys, byte[][] args) {
+    private long[] eval(Scripts script, String[] keys, byte[][] args) {
         redisCalls.increment();
         try {
-            return await(connect().evalsha(sha, ScriptOutputType.VALUE, keys, args));
+            return await(connect().dispatch(CommandType.EVALSHA, Scripts.reply(), script.evalsha(keys, args)));
         } catch (RedisNoScriptException e) {
             // After a restart, a failover or SCRIPT FLUSH: EVAL sends the body once and caches it again.
             scriptReloads.increment();
             redisCalls.increment();
-            return await(connect().eval(script, ScriptOutputType.VALUE, keys, args));
+            return await(connect().dispatch(CommandType.EVAL, Scripts.reply(), script.eval(keys, args)));
         }
     }
 
@@ -897,50 +884,21 @@ public final class RedisStore implements Store {
     }
 
     private long guessServerMicros() {
-        long[] t = serverTime;
-        if (t[1] == 0) {
+        long offset = serverOffsetMicros;
+        if (offset == NO_SERVER_TIME) {
             return CalendarPeriods.toMicros(java.time.Instant.now());
         }
-        return t[0] + (System.nanoTime() - t[1]) / 1_000;
+        return System.nanoTime() / 1_000 + offset;
     }
 
     private void noteServerTime(long micros) {
         if (clock == null) {
-            serverTime = new long[] {micros, System.nanoTime()};
+            serverOffsetMicros = micros - System.nanoTime() / 1_000;
         }
     }
 
     private static long clamp(long value, long bound) {
         return Math.max(-bound, Math.min(bound, value));
-    }
-
-    // A script's answer, packed little-endian doubles, each an integer below 2^53, as longs.
-    private static long[] longs(byte[] reply) {
-        ByteBuffer b = ByteBuffer.wrap(reply).order(ByteOrder.LITTLE_ENDIAN);
-        long[] r = new long[reply.length / 8];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (long) b.getDouble(8 * i);
-        }
-        return r;
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = RedisStore.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing script " + name);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read script " + name, e);
-        }
-    }
-
-    private static String sha1(String script) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Redis did not answer in time or at all. */

@@ -130,6 +130,6 @@ for i = 1, n do
   end
 end
 for k = 1, m do
-  write(k, val[k], n, key, at, rec, full, now, slack)
+  put(k, val[k], now, slack, merge(k, val[k], n, key, at, rec, full))
 end
 return struct.pack('<dd', now, 0)

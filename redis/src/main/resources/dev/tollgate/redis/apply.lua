@@ -156,7 +156,7 @@ if commit == 1 and not live_denied then
   -- Pass 2: charge every rule that allowed: one write per entity, then the leases.
   -- The common case: one entity whose stored records are exactly this decision's rules, in order (a user's
   -- plan), or a new entity with one rule. Then the new value is x and the new records (body), with none of
-  -- write()'s loops and copies (same TTL rule).
+  -- merge()'s loops and copies.
   local body = m == 1 and key[1] == 1 and rec[1]
   local latest = full[1]
   if body and n == 1 then
@@ -178,21 +178,10 @@ if commit == 1 and not live_denied then
     end
   end
   if body then
-    local x = 0
-    if v1 then x = struct.unpack('<d', v1) end
-    if latest > x then
-      x = latest - math.fmod(latest, 1000000) + 1000000
-      local d = x - now
-      local r = math.fmod(d, 1000)
-      d = (d - r) / 1000
-      if r > 0 then d = d + 1 end
-      redis.call('SET', KEYS[1], struct.pack('<dc0', x, body), 'PX', d + slack)
-    else
-      redis.call('SET', KEYS[1], struct.pack('<dc0', x, body), 'KEEPTTL')
-    end
+    put(1, v1, now, slack, body, latest)
   else
     for k = 1, m do
-      write(k, val[k], n, key, at, rec, full, now, slack)
+      put(k, val[k], now, slack, merge(k, val[k], n, key, at, rec, full))
     end
   end
   if lease then

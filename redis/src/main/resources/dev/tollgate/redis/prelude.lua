@@ -19,11 +19,11 @@
 --    which can round up across an integer. Numbers travel packed as doubles (struct), never as text.
 --  * Few calls: Redis runs the whole script, prelude included, on every call; each redis.call costs it 1-2 µs
 --    and each C function called, table built or function defined tens to hundreds of nanoseconds. So one
---    struct.unpack reads an argument or a record whole, and a decision is TIME, one GET and one SET.
+--    struct.unpack reads an argument or a record whole, and a decision is TIME, one GET and one write.
 --  * A record is written only when its rule is charged, and dropped when its rule is full again; a key with no
 --    record left is deleted. x only moves forward, to a whole second, so the TTL is reset (SET .. PX) about
---    once a second per busy key and kept otherwise (SET .. KEEPTTL, which costs Redis ~1 µs less). A missing
---    record or key reads as a full rule (all zeros).
+--    once a second per busy key and kept otherwise (SETRANGE in place when the records keep their size, else
+--    SET .. KEEPTTL; either costs Redis ~1 µs less). A missing record or key reads as a full rule (all zeros).
 --  * Time is this server's TIME unless Java passes a test clock's time.
 --
 -- ARGV[1]: 4 packed doubles: commit (apply: 1 to charge when allowed; adjust: unused), now in micros or -1 for
@@ -57,23 +57,52 @@ end
 -- Per operation i: its key's index, where its record starts in that value (0: it has none), its new record (a
 -- string; false to drop it, its rule being full again; nil: not written) and when that record is full again.
 -- The scripts look a record up inline (struct.unpack '<Bc0ddd' from byte 9 on): a helper function would be
--- created anew on every call.
-local key, at, rec, full = {}, {}, {}, {}
+-- created anew on every call. Each table is built with room for one operation, the common decision: filling an
+-- empty one would resize it (a realloc) on its first entry.
+local key, at, rec, full = {0}, {0}, {nil}, {0}
 
--- Writes entity k back when an operation on it wrote a record: its stored records in order, each replaced by the
--- record of the operation that rewrote it (or dropped), then the records of rules it did not hold yet. One SET,
--- or a DEL if no record is left. Of two operations on one rule (the Store SPI allows it), the later one wins.
--- Everything comes in as parameters: a function that captured these locals as upvalues would cost Redis some
--- 3,000 instructions to create on every call, used or not.
-local function write(k, v, n, key, at, rec, full, now, slack)
+-- Stores entity k's records (body), which are full again at latest, over its value v (or false), with the expiry
+-- rule above: a DEL if no record is left, nothing if body is nil (no record of k was written). While x need not move and the records fill the value exactly as before (a busy key's
+-- usual write), SETRANGE overwrites them in place after x: it keeps the TTL and costs Redis less than a SET
+-- (no new value, no x to prepend, an integer reply rather than a status table). The offset is a string: Redis
+-- renders a Lua number argument with snprintf('%.17g'), some 2,000 instructions.
+local function put(k, v, now, slack, body, latest)
+  if body == nil then return end
+  if body == '' then
+    if v then redis.call('DEL', KEYS[k]) end
+    return
+  end
+  local x = 0
+  if v then x = struct.unpack('<d', v) end
+  if latest > x then
+    -- The TTL moves forward, to the whole second after the latest full time: about once a second per busy key.
+    x = latest - math.fmod(latest, 1000000) + 1000000
+    local d = x - now
+    local r = math.fmod(d, 1000)
+    d = (d - r) / 1000
+    if r > 0 then d = d + 1 end
+    redis.call('SET', KEYS[k], struct.pack('<dc0', x, body), 'PX', d + slack)
+  elseif #v == 8 + #body then
+    redis.call('SETRANGE', KEYS[k], '8', body)
+  else
+    redis.call('SET', KEYS[k], struct.pack('<dc0', x, body), 'KEEPTTL')
+  end
+end
+
+-- Entity k's new records when an operation on it wrote a record (nil otherwise), for put: its stored records in
+-- order, each replaced by the record of the operation that rewrote it (or dropped), then the records of rules it
+-- did not hold yet; and when the latest of the written ones is full again. Of two operations on one rule (the
+-- Store SPI allows it), the later one wins. Everything comes in as parameters and goes out as results: a
+-- function that captured locals (these, or put) as upvalues would cost Redis some 3,000 instructions to create
+-- on every call, used or not.
+local function merge(k, v, n, key, at, rec, full)
   local dirty = false
   for i = 1, n do
     if key[i] == k and rec[i] ~= nil then dirty = true break end
   end
-  if not dirty then return end
-  local body, latest, x = '', 0, 0
+  if not dirty then return nil end
+  local body, latest = '', 0
   if v then
-    x = struct.unpack('<d', v)
     local pos, len = 9, #v
     while pos <= len do
       local nxt = pos + 25 + string.byte(v, pos)
@@ -105,17 +134,5 @@ local function write(k, v, n, key, at, rec, full, now, slack)
       end
     end
   end
-  if body == '' then
-    if v then redis.call('DEL', KEYS[k]) end
-  elseif latest > x then
-    -- The TTL moves forward, to the whole second after the latest full time: about once a second per busy key.
-    x = latest - math.fmod(latest, 1000000) + 1000000
-    local d = x - now
-    local r = math.fmod(d, 1000)
-    d = (d - r) / 1000
-    if r > 0 then d = d + 1 end
-    redis.call('SET', KEYS[k], struct.pack('<d', x) .. body, 'PX', d + slack)
-  else
-    redis.call('SET', KEYS[k], struct.pack('<d', x) .. body, 'KEEPTTL')
-  end
+  return body, latest
 end

@@ -157,6 +157,31 @@ class RoundTripAndExpiryTest {
     }
 
     @Test
+    void aBusyEntityIsRewrittenInPlaceAndKeepsItsExpiry() {
+        // While the expiry need not move and the records keep their size, a write is a SETRANGE after x, not a SET.
+        String prefix = "w" + UUID.randomUUID();
+        Limit hourly = Limit.of(Rule.fixedWindow("hourly").limit(100).window(Duration.ofHours(1)).build());
+        String state = prefix + ":{u:gil}:rules";
+        // A fixed clock, so that no hour ends between the calls (which would move the expiry).
+        java.time.Clock clock = java.time.Clock.fixed(java.time.Instant.parse("2026-01-01T00:10:00Z"), java.time.ZoneOffset.UTC);
+        try (RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix(prefix).clock(clock).build()) {
+            assertThat(store.apply(new Batch(List.of(new Operation(hourly, "gil", 1)), true, 1)).committed()).isTrue();
+            long first = pttl(state);
+            String value = servers.first().command("STRLEN " + state);
+            long setrange = calls("setrange");
+            for (int i = 0; i < 5; i++) {
+                assertThat(store.apply(new Batch(List.of(new Operation(hourly, "gil", 2)), true, 2 + i)).committed())
+                        .isTrue();
+            }
+            assertThat(calls("setrange") - setrange).isEqualTo(5);
+            assertThat(servers.first().command("STRLEN " + state)).isEqualTo(value);
+            assertThat(pttl(state)).isPositive().isLessThanOrEqualTo(first);
+            assertThat(servers.first().used(Keys.entityKey(prefix, dev.tollgate.policy.Scope.USER, "gil"),
+                    hourly.stateName())).isEqualTo(":11");
+        }
+    }
+
+    @Test
     void stateInTheEarlierHashLayoutIsNeitherReadNorTouched() {
         // Upgrade behaviour (docs/redis.md): the hash an earlier version kept at prefix:{u:gus} is not read, so
         // the budget starts whole, and it is left to expire by itself; reading it as a string must not fail.

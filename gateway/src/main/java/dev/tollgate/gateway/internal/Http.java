@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executor;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -13,6 +15,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.VirtualThreads;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -47,17 +50,21 @@ public final class Http {
         VirtualThreadPool threads = new VirtualThreadPool();
         threads.setName(name);
         threads.setMaxThreads(1 << 20); // the default of 200 would cap concurrent streams; memory is the real bound
-        return configure(new Server(threads), host, port);
+        Server server = new Server(threads);
+        return listen(server, new ServerConnector(server, -1, -1, http()), host, port);
     }
 
-    private static Server configure(Server server, String host, int port) {
+    private static HttpConnectionFactory http() {
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false); // no need to tell the world which Jetty answers
         http.setSendXPoweredBy(false);
         // Bodies are written whole or event by event, so a large aggregation buffer per response buys nothing
         // and costs 32 KiB for each of thousands of open streams.
         http.setOutputBufferSize(8 * 1024);
-        ServerConnector connector = new ServerConnector(server, -1, -1, new HttpConnectionFactory(http));
+        return new HttpConnectionFactory(http);
+    }
+
+    private static Server listen(Server server, ServerConnector connector, String host, int port) {
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(600_000);
@@ -70,16 +77,53 @@ public final class Http {
     /**
      * A Jetty server whose handler runs on the I/O thread that parsed the request, so it must never block there: it
      * hands anything that may block to {@link #blocking(Server)}, a virtual thread per task. The I/O threads are a
-     * small platform pool (the acceptor, the selectors and Jetty's own non-blocking tasks).
+     * small platform pool (the acceptor, the selectors and Jetty's own non-blocking tasks), and the selectors also
+     * serve the connections of the client that {@link #upstreamClient(Server)} returns.
      */
     public static Server eventLoopServer(String host, int port, String name) {
-        QueuedThreadPool threads = new QueuedThreadPool(32, 4);
-        threads.setName(name);
-        // No reserved threads: Jetty must never run a blocking task on one of these platform threads; with none
-        // to hand, it passes every such task to the virtual-thread executor.
-        threads.setReservedThreads(0);
+        QueuedThreadPool threads = new EventLoopThreads(name);
         threads.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor(name + "-vt"));
-        return configure(new Server(threads), host, port);
+        Server server = new Server(threads);
+        return listen(server, new SharedSelectorConnector(server, http()), host, port);
+    }
+
+    /**
+     * An HTTP client (HTTP/1.1, pooled keep-alive connections) whose connections are served by the selectors of an
+     * {@link #eventLoopServer}, so that a call's socket events on both sides are handled on one thread. It starts and
+     * stops with the server: configure it before the server starts.
+     */
+    public static HttpClient upstreamClient(Server eventLoopServer) {
+        SharedSelectorConnector connector = (SharedSelectorConnector) eventLoopServer.getConnectors()[0];
+        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector.clientConnector()));
+        connector.startWith(client);
+        return client;
+    }
+
+    /**
+     * The I/O threads of an {@link #eventLoopServer}. One kind of task runs where it is handed over instead of waking
+     * a pool thread: an HTTP/1.1 connection resuming, after a response that completed on another thread than the one
+     * that read its request (every inline call: it completes on the thread that read the provider's answer), to read
+     * the client's next request. That read almost always finds nothing and only asks the selector to wait for more,
+     * which costs less than the hand-off (a wake-up of a pool thread and, from there, of the selector). Running it
+     * here is safe because the server's handler never blocks.
+     */
+    private static final class EventLoopThreads extends QueuedThreadPool {
+        EventLoopThreads(String name) {
+            super(32, 4);
+            setName(name);
+            // No reserved threads: Jetty must never run a blocking task on one of these platform threads; with none
+            // to hand, it passes every such task to the virtual-thread executor.
+            setReservedThreads(0);
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            if (task instanceof HttpConnection) {
+                task.run();
+            } else {
+                super.execute(task);
+            }
+        }
     }
 
     /** The executor of an {@link #eventLoopServer}: a new virtual thread per task, for work that may block. */

@@ -101,9 +101,12 @@ public final class Upstream implements AutoCloseable {
 
     private final HttpClient client;
 
-    /** A client with the connect timeout of the given upstreams (the longer of the two). */
-    public Upstream(Config.UpstreamConfig openai, Config.UpstreamConfig anthropic) {
-        client = new HttpClient();
+    /**
+     * Configures {@code client} (not started yet; {@link Http#upstreamClient} starts it with the server) with the
+     * longer of the two upstreams' connect and idle timeouts.
+     */
+    public Upstream(Config.UpstreamConfig openai, Config.UpstreamConfig anthropic, HttpClient client) {
+        this.client = client;
         // Every listener this client is given only hands data on (completes a future, wakes a reader, meters and
         // settles an inline call, writes without blocking), so responses are handled on the selector thread that
         // read them, with no hand-off to another pool thread.
@@ -115,11 +118,6 @@ public final class Upstream implements AutoCloseable {
         client.setFollowRedirects(false);
         client.setUserAgentField(null);
         client.setName("tollgate-upstream");
-        try {
-            client.start();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot start the upstream HTTP client", e);
-        }
     }
 
     /**
