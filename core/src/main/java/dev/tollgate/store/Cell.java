@@ -11,20 +11,35 @@ import java.util.Arrays;
  * to "full" may be retired and dropped from the map; a thread that finds it retired after locking it starts over
  * with the cell now in the map, so no charge lands in a dropped cell.
  *
- * <p>Guarded by a sequence lock kept in the first long of its state array: a version that is odd while a writer
- * holds the cell. A decision reads the state without locking, then checks that the version has not moved; a denial
- * or a check is then done with no write at all, and an allowed call takes the lock with one compare-and-set from
- * the version it read (so what it decided still holds). The version, the latest charge time and the rules' state
- * share one array, so that a decision touches one cache line, not three: when two cores decide on one hot user,
- * every line they both touch has to move between them.
+ * <p>The state array is copied on write. Its first long is a version: even means the array is published and will
+ * never change again, odd that a writer holds it. A decision reads the current array without locking; a denial or
+ * a check is then done with no write at all, and an allowed call writes its charge into a copy and publishes it with
+ * one compare-and-set of {@link #state} from the array it read (so what it decided still holds). That is the shape
+ * of Bucket4j's lock-free bucket: when two cores decide on one hot user, each works on lines of its own and only the
+ * reference moves between them, where a lock taken in place made the other core wait and bounced the array's line
+ * for every write.
  *
- * <p>The array is replaced when the cell gains a rule. The old one is then locked for good ({@link #MOVED}), so
+ * <p>Writers that cannot work on a copy alone (several cells at once, leases, a rule the cell lacks, retiring)
+ * lock the cell: they publish a copy whose version is odd, change it in place, then make its version even. The
+ * version, the latest charge time and the rules' state share one array, so that a decision reads one cache line,
+ * not three.
+ *
+ * <p>The array is replaced when a holder adds a rule. The old one is then locked for good ({@link #MOVED}), so
  * that anyone still reading or waiting on it goes back to {@link #state} for the new one; a retired cell's array
  * is locked for good too ({@link #RETIRED}).
  */
 final class Cell {
 
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Cell.class, "state", long[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** Where the version sits in the state array. */
     static final int VERSION = 0;
@@ -55,34 +70,32 @@ final class Cell {
         this.leases = layout.hasLeases ? new LeaseTable[layout.slots.length] : null;
     }
 
-    /** The version of a state array, to read it under without locking: odd if a writer holds it (or for good). */
+    /**
+     * The version of a state array: odd if a writer holds it (or for good); even if it is published, and then what
+     * it holds will never change. Read it before the rest of the array.
+     */
     static long version(long[] state) {
         return (long) LONGS.getAcquire(state, VERSION);
     }
 
-    /** True if no writer has held the array since its {@link #version} was {@code v}: what was read holds. */
-    static boolean validate(long[] state, long v) {
-        VarHandle.acquireFence();
-        return (long) LONGS.getVolatile(state, VERSION) == v;
-    }
-
     /**
-     * Locks the array if no writer has held it since its version was {@code v} (even). The array is then the cell's
-     * current one: replacing it takes its lock.
+     * Makes {@code next} (a copy of {@code seen} with a charge written into it and an even version) the cell's state
+     * if {@code seen} still is: false if another writer came first, and what was decided on {@code seen} must be
+     * decided again.
      */
-    static boolean tryUpgrade(long[] state, long v) {
-        return LONGS.compareAndSet(state, VERSION, v, v + 1);
+    boolean publish(long[] seen, long[] next) {
+        return STATE.compareAndSet(this, seen, next);
     }
 
     /** Locks the cell; false (and not held) if it was retired. */
     boolean lock() {
         for (int spins = 0; ; spins++) {
             long[] s = state;
-            long v = (long) LONGS.getVolatile(s, VERSION);
+            long v = version(s);
             if (v == RETIRED) {
                 return false;
             }
-            if ((v & 1) == 0 && LONGS.compareAndSet(s, VERSION, v, v + 1)) {
+            if ((v & 1) == 0 && lockCopy(s, v)) {
                 return true;
             }
             if (spins < SPINS) {
@@ -96,8 +109,15 @@ final class Cell {
     /** Locks the cell if no one holds it and it is not retired. */
     boolean tryLock() {
         long[] s = state;
-        long v = (long) LONGS.getVolatile(s, VERSION);
-        return (v & 1) == 0 && LONGS.compareAndSet(s, VERSION, v, v + 1);
+        long v = version(s);
+        return (v & 1) == 0 && lockCopy(s, v);
+    }
+
+    // A published array never changes, so the holder gets a copy of its own, odd while it writes.
+    private boolean lockCopy(long[] published, long v) {
+        long[] held = published.clone();
+        held[VERSION] = v + 1;
+        return STATE.compareAndSet(this, published, held);
     }
 
     /** Unlocks the cell, which the caller holds. */

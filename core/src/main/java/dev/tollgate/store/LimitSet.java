@@ -23,6 +23,10 @@ public final class LimitSet {
     // limit, where its state starts in the array of a cell with that layout.
     final Layout[] layoutByScope;
     final int[] offsets;
+    // When every limit sits on one entity and is decided deferred: the layout of a cell made for them, and the
+    // length of its state array; else null and 0. The memory store's fastest path needs nothing else.
+    final Layout oneCellLayout;
+    final int oneCellLength;
 
     private LimitSet(Limit[] limits) {
         this.limits = limits;
@@ -47,6 +51,9 @@ public final class LimitSet {
             }
             from = to;
         }
+        boolean oneCell = oneScope && limits.length > 0 && deferredStateSize >= 0;
+        this.oneCellLayout = oneCell ? layoutByScope[limits[0].scope().ordinal()] : null;
+        this.oneCellLength = oneCell ? Cell.HEADER + oneCellLayout.stateSize : 0;
     }
 
     /**
@@ -75,6 +82,10 @@ public final class LimitSet {
     /** Limit {@code i}, in scope order. */
     public Limit limit(int i) {
         return limits[i];
+    }
+
+    Limit[] limits() {
+        return limits;
     }
 
     static int deferredStateSize(Limit[] limits) {

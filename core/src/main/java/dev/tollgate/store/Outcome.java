@@ -24,6 +24,8 @@ public final class Outcome {
     // remaining, reset and retry-after to whoever asks, from the copy, with the same Algorithms code.
     private final Batch deferredOps;
     private final long[] deferredState;
+    // Where each operation's slice starts in deferredState; null when the slices lie end to end.
+    private final int[] deferredOffsets;
     private final long allowedBits;
     private volatile long[] worked;
 
@@ -33,14 +35,16 @@ public final class Outcome {
         this.values = new long[size * FIELDS];
         this.deferredOps = null;
         this.deferredState = null;
+        this.deferredOffsets = null;
         this.allowedBits = 0;
     }
 
-    private Outcome(long nowMicros, Batch ops, long[] state, long allowedBits, boolean committed) {
+    private Outcome(long nowMicros, Batch ops, long[] state, int[] offsets, long allowedBits, boolean committed) {
         this.nowMicros = nowMicros;
         this.values = null;
         this.deferredOps = ops;
         this.deferredState = state;
+        this.deferredOffsets = offsets;
         this.allowedBits = allowedBits;
         this.committed = committed;
     }
@@ -53,7 +57,16 @@ public final class Outcome {
      * it was when decided, end to end in operation order. No concurrency operations (their state is not longs).
      */
     static Outcome deferred(long nowMicros, Batch ops, long[] state, long allowedBits, boolean committed) {
-        return new Outcome(nowMicros, ops, state, allowedBits, committed);
+        return new Outcome(nowMicros, ops, state, null, allowedBits, committed);
+    }
+
+    /**
+     * A deferred outcome whose operations' slices start at {@code offsets} in {@code state}, an array that no one
+     * will change again: the memory store's published state, read in place instead of copied.
+     */
+    static Outcome deferredInPlace(long nowMicros, Batch ops, long[] state, int[] offsets, long allowedBits,
+                                   boolean committed) {
+        return new Outcome(nowMicros, ops, state, offsets, allowedBits, committed);
     }
 
     private long[] values() {
@@ -64,10 +77,11 @@ public final class Outcome {
         if (v == null) {
             // Deterministic, so two threads that race here work out the same numbers.
             Outcome eager = new Outcome(nowMicros, deferredOps.size());
-            for (int i = 0, at = 0, n = deferredOps.size(); i < n; i++) {
+            for (int i = 0, packed = 0, n = deferredOps.size(); i < n; i++) {
                 Limit limit = deferredOps.limit(i);
+                int at = deferredOffsets != null ? deferredOffsets[i] : packed;
                 Algorithms.evaluate(limit, deferredState, at, null, nowMicros, deferredOps.amount(i), eager, i);
-                at += limit.stateSize();
+                packed += limit.stateSize();
             }
             v = eager.values;
             worked = v;

@@ -1252,6 +1252,46 @@ public abstract class StoreConformanceTest {
     }
 
     @Test
+    void hammeringAQuotaFromOneCellAndSeveralCellPlansAdmitsExactlyItsLimit() throws Exception {
+        // The same user quota, charged by a user-only plan (decided on the user's state alone) and by a plan that
+        // also has a global rule (decided on two entities at once), from many threads: the two ways of writing
+        // the user's state must never lose or double a charge.
+        long limit = 2_000;
+        Plan alone = plan(Rule.quota("daily-tokens").meter(Meter.TOKENS).limit(limit).per(Period.DAY));
+        String global = "global-daily-" + run;
+        Plan withGlobal = Plan.named("with-global")
+                .rule(Rule.quota("daily-tokens").meter(Meter.TOKENS).limit(limit).per(Period.DAY))
+                .rule(Rule.quota(global).meter(Meter.TOKENS).limit(1_000_000).per(Period.DAY).scope(Scope.GLOBAL));
+        Guard guard = guard(alone, withGlobal);
+        Subject onAlone = user("alice");
+        Subject onGlobal = Subject.user(onAlone.userId(), "with-global");
+        long seed = Seeds.seed();
+        AtomicLong admitted = new AtomicLong();
+        AtomicLong admittedWithGlobal = new AtomicLong();
+
+        inParallel(threads(), t -> {
+            SplittableRandom random = new SplittableRandom(seed + t);
+            for (int call = 0; call < 20 * 1_000; call++) {
+                long size = 1 + random.nextInt(5);
+                boolean viaGlobal = random.nextInt(4) == 0;
+                if (guard.reserve(viaGlobal ? onGlobal : onAlone, Charge.tokens(size)).allowed()) {
+                    admitted.addAndGet(size);
+                    if (viaGlobal) {
+                        admittedWithGlobal.addAndGet(size);
+                    }
+                } else if (size == 1) {
+                    return null;
+                }
+            }
+            throw new AssertionError(NO_END + Seeds.describe(seed));
+        });
+
+        String why = Seeds.describe(seed);
+        assertThat(admitted.get()).as(why).isEqualTo(limit);
+        assertThat(remaining(guard, onAlone, "daily-tokens")).as(why).isZero();
+        assertThat(remaining(guard, onGlobal, global)).as(why).isEqualTo(1_000_000 - admittedWithGlobal.get());
+    }
+    @Test
     void concurrencyLimitAdmitsExactlyItsLimitAtOnce() throws Exception {
         int limit = 8;
         Guard guard = guard(plan(Rule.concurrency("in-flight").limit(limit)));
