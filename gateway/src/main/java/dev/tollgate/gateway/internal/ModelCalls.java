@@ -237,8 +237,14 @@ public final class ModelCalls {
             Target target = targets.get(endpoint);
             org.eclipse.jetty.client.Request call = upstream.send(target.upstream(), target.url(), body,
                     providerHeaders(endpoint, target.upstream(), request), overhead, this);
-            // A client that goes away aborts the provider's call, which then completes here as failed.
-            request.addFailureListener(call::abort);
+            // A client that goes away aborts the provider's call, which then completes here as failed. The upstream
+            // client shares the server's selectors, so the answer may already have completed this exchange, and a
+            // completed exchange takes no more listeners: then there is nothing left to abort.
+            try {
+                request.addFailureListener(call::abort);
+            } catch (IllegalStateException alreadyCompleted) {
+                // answered before send() returned
+            }
         }
 
         @Override
