@@ -103,7 +103,7 @@ public final class MemoryStore implements Store {
             do {
                 Cell cell = cellFor(firstScope, entity, batch, 0, size);
                 outcome = null;
-                for (int attempt = 0; stateSize >= 0 && attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+                for (int attempt = 0; stateSize >= 0; attempt++) {
                     outcome = set != null && cell.layout == set.oneCellLayout
                             ? applyInPlace(cell, set, batch, clockNow)
                             : applyOptimistically(cell, batch, clockNow, stateSize);
@@ -111,6 +111,9 @@ public final class MemoryStore implements Store {
                         break;
                     }
                     outcome = null;
+                    if (attempt + 1 == OPTIMISTIC_ATTEMPTS) {
+                        break; // to the lock, without a back-off that no attempt follows
+                    }
                     backOff(attempt);
                 }
                 if (outcome == null) {
