@@ -27,17 +27,19 @@ end
 
 for i = 1, n do
   local f, algo, diff, p1, p2, p3, k = struct.unpack('<Bc0dddddd', ARGV[i + 1])
-  key[i] = k
-  at[i] = 0
+  local b = 4 * i - 4
+  o[b + 1] = k
+  o[b + 2] = 0
   local s1, s2, s3 = 0, 0, 0
   if algo ~= 5 then
-    local v = val[k]
+    local v = v1
+    if k ~= 1 then v = val[k] end
     if v then
       local pos, len = 9, #v
       while pos <= len do
-        local name, a, b, c, nxt = struct.unpack('<Bc0ddd', v, pos)
+        local name, r1, r2, r3, nxt = struct.unpack('<Bc0ddd', v, pos)
         if name == f then
-          s1, s2, s3, at[i] = a, b, c, pos
+          s1, s2, s3, o[b + 2] = r1, r2, r3, pos
           break
         end
         pos = nxt
@@ -63,10 +65,10 @@ for i = 1, n do
       local fa = w
       if fr > 0 then fa = w + 1 end
       if fa > now then
-        rec[i] = struct.pack('<Bc0ddd', #f, f, w, fr, 0)
-        full[i] = fa
+        o[b + 3] = struct.pack('<Bc0ddd', #f, f, w, fr, 0)
+        o[b + 4] = fa
       else
-        rec[i] = false
+        o[b + 3] = false
       end
     end
   elseif algo == 2 or algo == 3 then
@@ -90,10 +92,10 @@ for i = 1, n do
     end
     if changed then
       if used > 0 then
-        rec[i] = struct.pack('<Bc0ddd', #f, f, e, used, 0)
-        full[i] = e
+        o[b + 3] = struct.pack('<Bc0ddd', #f, f, e, used, 0)
+        o[b + 4] = e
       else
-        rec[i] = false
+        o[b + 3] = false
       end
     end
   elseif algo == 4 then
@@ -116,20 +118,24 @@ for i = 1, n do
     end
     if changed then
       if current > 0 then
-        rec[i] = struct.pack('<Bc0ddd', #f, f, start, current, previous)
-        full[i] = start + 2 * p1
+        o[b + 3] = struct.pack('<Bc0ddd', #f, f, start, current, previous)
+        o[b + 4] = start + 2 * p1
       elseif previous > 0 then
-        rec[i] = struct.pack('<Bc0ddd', #f, f, start, current, previous)
-        full[i] = start + p1
+        o[b + 3] = struct.pack('<Bc0ddd', #f, f, start, current, previous)
+        o[b + 4] = start + p1
       else
-        rec[i] = false
+        o[b + 3] = false
       end
     end
   else
     redis.call('HDEL', KEYS[k], f)
   end
 end
-for k = 1, m do
-  put(k, val[k], now, slack, merge(k, val[k], n, key, at, rec, full))
+if m == 1 then
+  put(1, v1, nil, now, slack, merge(1, v1, n, o))
+else
+  for k = 1, m do
+    put(k, val[k], nil, now, slack, merge(k, val[k], n, o))
+  end
 end
 return struct.pack('<dd', now, 0)

@@ -32,24 +32,35 @@
 -- (Before that answer the script may have dropped expired leases: a clean-up that changes no decision.)
 -- One packed string costs Redis and Lettuce less than an array of integers.
 
--- Sized for one operation, the most common decision; more grow it.
-local out = {now, 0, 0, 0, 0, 0, 0}
+-- The answer: now, 0, committed, then allowed, s1, s2, s3 per operation. One operation's (the common decision)
+-- stays in locals; several are laid out in a table as they are packed.
+local committed, a1, t1, t2, t3 = 0
+local out
+if n > 1 then out = {now, 0, 0} end
 local live_denied = false
 local lease -- lease[i] = {lease id, expiry, weight}: a concurrency operation's lease, written if the call is charged
 for i = 1, n do
   local f, algo, live, amount, limit, p1, p2, p3, p4, p5, k = struct.unpack('<Bc0dddddddddd', ARGV[i + 1])
-  key[i] = k
-  at[i] = 0
+  local b = 4 * i - 4
+  o[b + 1] = k
+  o[b + 2] = 0
   local ok
   local s1, s2, s3 = 0, 0, 0
   if algo ~= 5 then
-    local v = val[k]
+    local v = v1
+    if k ~= 1 then v = val[k] end
     if v then
       local pos, len = 9, #v
       while pos <= len do
-        local name, a, b, c, nxt = struct.unpack('<Bc0ddd', v, pos)
+        local name, r1, r2, r3, nxt
+        if pos == 9 and k == 1 and not x1 then
+          -- The entity's expiry comes with its first record: put needs it, and one call reads both.
+          x1, name, r1, r2, r3, nxt = struct.unpack('<dBc0ddd', v)
+        else
+          name, r1, r2, r3, nxt = struct.unpack('<Bc0ddd', v, pos)
+        end
         if name == f then
-          s1, s2, s3, at[i] = a, b, c, pos
+          s1, s2, s3, o[b + 2] = r1, r2, r3, pos
           break
         end
         pos = nxt
@@ -68,10 +79,10 @@ for i = 1, n do
       local fa = w
       if fr > 0 then fa = w + 1 end
       if fa > now then
-        rec[i] = struct.pack('<Bc0ddd', #f, f, w, fr, 0)
-        full[i] = fa
+        o[b + 3] = struct.pack('<Bc0ddd', #f, f, w, fr, 0)
+        o[b + 4] = fa
       else
-        rec[i] = false
+        o[b + 3] = false
       end
     end
   elseif algo == 2 or algo == 3 then
@@ -88,10 +99,10 @@ for i = 1, n do
     if ok then
       used = math.min(used + amount, MAX_LIMIT)
       if used > 0 then
-        rec[i] = struct.pack('<Bc0ddd', #f, f, e, used, 0)
-        full[i] = e
+        o[b + 3] = struct.pack('<Bc0ddd', #f, f, e, used, 0)
+        o[b + 4] = e
       else
-        rec[i] = false
+        o[b + 3] = false
       end
     end
   elseif algo == 4 then
@@ -115,10 +126,10 @@ for i = 1, n do
     if ok then
       current = math.min(current + amount, MAX_SLIDING_LIMIT)
       if current > 0 or previous > 0 then
-        rec[i] = struct.pack('<Bc0ddd', #f, f, start, current, previous)
-        if current > 0 then full[i] = start + 2 * p1 else full[i] = start + p1 end
+        o[b + 3] = struct.pack('<Bc0ddd', #f, f, start, current, previous)
+        if current > 0 then o[b + 4] = start + 2 * p1 else o[b + 4] = start + p1 end
       else
-        rec[i] = false
+        o[b + 3] = false
       end
     end
   else
@@ -145,11 +156,12 @@ for i = 1, n do
     end
   end
   if not ok and live == 1 then live_denied = true end
-  local o = 4 * i
-  out[o] = ok and 1 or 0
-  out[o + 1] = s1
-  out[o + 2] = s2
-  out[o + 3] = s3
+  if n == 1 then
+    a1, t1, t2, t3 = ok and 1 or 0, s1, s2, s3
+  else
+    local j = 4 * i
+    out[j], out[j + 1], out[j + 2], out[j + 3] = ok and 1 or 0, s1, s2, s3
+  end
 end
 
 if commit == 1 and not live_denied then
@@ -157,36 +169,42 @@ if commit == 1 and not live_denied then
   -- The common case: one entity whose stored records are exactly this decision's rules, in order (a user's
   -- plan), or a new entity with one rule. Then the new value is x and the new records (body), with none of
   -- merge()'s loops and copies.
-  local body = m == 1 and key[1] == 1 and rec[1]
-  local latest = full[1]
+  local body = m == 1 and o[1] == 1 and o[3]
+  local latest = o[4]
   if body and n == 1 then
-    if v1 and (at[1] ~= 9 or #v1 ~= 8 + #body) then body = false end
+    if v1 and (o[2] ~= 9 or #v1 ~= 8 + #body) then body = false end
   elseif body then
     if v1 then
       local pos = 9
-      for i = 1, n do
-        if key[i] ~= 1 or at[i] ~= pos or not rec[i] then
+      for i = 2, n do
+        local b = 4 * i - 4
+        local r = o[b + 3]
+        if o[b + 1] ~= 1 or o[b + 2] ~= pos + #body or not r then
           body = false
           break
         end
-        pos = pos + #rec[i]
-        if full[i] > latest then latest = full[i] end
+        body = body .. r
+        if o[b + 4] > latest then latest = o[b + 4] end
       end
-      if body and pos == #v1 + 1 then body = table.concat(rec) else body = false end
+      if body and (o[2] ~= 9 or #v1 ~= 8 + #body) then body = false end
     else
       body = false
     end
   end
   if body then
-    put(1, v1, now, slack, body, latest)
+    put(1, v1, x1, now, slack, body, latest)
+  elseif m == 1 then
+    put(1, v1, x1, now, slack, merge(1, v1, n, o))
   else
     for k = 1, m do
-      put(k, val[k], now, slack, merge(k, val[k], n, key, at, rec, full))
+      local x
+      if k == 1 then x = x1 end
+      put(k, val[k], x, now, slack, merge(k, val[k], n, o))
     end
   end
   if lease then
     for i, l in pairs(lease) do
-      local lk = KEYS[key[i]]
+      local lk = KEYS[o[4 * i - 3]]
       redis.call('HSET', lk, l[1], string.format('%.0f:%.0f', l[2], l[3]))
       -- The lease hash lives until its last lease ends, in whole milliseconds.
       local d = math.max(l[2], l[4]) - now
@@ -196,9 +214,12 @@ if commit == 1 and not live_denied then
       redis.call('PEXPIRE', lk, d + slack)
     end
   end
-  out[3] = 1
+  committed = 1
 end
 if n == 1 then
-  return struct.pack('<ddddddd', unpack(out))
+  return struct.pack('<ddddddd', now, 0, committed, a1, t1, t2, t3)
+elseif n == 0 then
+  return struct.pack('<ddd', now, 0, committed)
 end
+out[3] = committed
 return struct.pack('<ddd' .. string.rep('dddd', n), unpack(out))

@@ -19,7 +19,8 @@
 --    which can round up across an integer. Numbers travel packed as doubles (struct), never as text.
 --  * Few calls: Redis runs the whole script, prelude included, on every call; each redis.call costs it 1-2 µs
 --    and each C function called, table built or function defined tens to hundreds of nanoseconds. So one
---    struct.unpack reads an argument or a record whole, and a decision is TIME, one GET and one write.
+--    struct.unpack reads an argument or a record whole (the first record with the entity's expiry), one table
+--    holds a decision's bookkeeping, and a decision is TIME, one GET and one write.
 --  * A record is written only when its rule is charged, and dropped when its rule is full again; a key with no
 --    record left is deleted. x only moves forward, to a whole second, so the TTL is reset (SET .. PX) about
 --    once a second per busy key and kept otherwise (SETRANGE in place when the records keep their size, else
@@ -42,38 +43,42 @@ local MAX_LIMIT = 9007199254740991
 local MAX_SLIDING_LIMIT = 9007199254740
 local MAX_DEBT = 316224000000000
 
--- val[k]: entity k's stored value, or false. v1: KEYS[1]'s, the one entity of most decisions.
-local v1, val
+-- v1: KEYS[1]'s stored value, or false: the one entity of most decisions, which then needs no table. val[k]: entity
+-- k's value, only when there are several (m > 1). x1: KEYS[1]'s expiry, read with its first record (nil until
+-- then), so that the common write needs no struct.unpack of its own.
+local v1, val, x1
 if m == 1 then
   v1 = redis.call('GET', KEYS[1])
-  val = {v1}
 elseif m > 1 then
   val = redis.call('MGET', unpack(KEYS, 1, m))
   v1 = val[1]
-else
-  val = {}
 end
 
--- Per operation i: its key's index, where its record starts in that value (0: it has none), its new record (a
--- string; false to drop it, its rule being full again; nil: not written) and when that record is full again.
--- The scripts look a record up inline (struct.unpack '<Bc0ddd' from byte 9 on): a helper function would be
--- created anew on every call. Each table is built with room for one operation, the common decision: filling an
--- empty one would resize it (a realloc) on its first entry.
-local key, at, rec, full = {0}, {0}, {nil}, {0}
+-- One table for every operation's bookkeeping, 4 slots per operation i from b = 4 * (i - 1): b + 1 its key's index,
+-- b + 2 where its record starts in that value (0: it has none), b + 3 its new record (a string; false to drop it,
+-- its rule being full again; nil: not written), b + 4 when that record is full again. One table rather than one
+-- per field: each table costs Redis an allocation or two and a collection. Built with room for one operation, the
+-- common decision: filling an empty one would resize it (a realloc) on its first entry. The scripts look a record
+-- up inline (struct.unpack '<Bc0ddd' from byte 9 on): a helper function would be created anew on every call.
+local o = {0, 0, nil, 0}
 
--- Stores entity k's records (body), which are full again at latest, over its value v (or false), with the expiry
--- rule above: a DEL if no record is left, nothing if body is nil (no record of k was written). While x need not move and the records fill the value exactly as before (a busy key's
--- usual write), SETRANGE overwrites them in place after x: it keeps the TTL and costs Redis less than a SET
--- (no new value, no x to prepend, an integer reply rather than a status table). The offset is a string: Redis
--- renders a Lua number argument with snprintf('%.17g'), some 2,000 instructions.
-local function put(k, v, now, slack, body, latest)
+-- Stores entity k's records (body), which are full again at latest, over its value v (or false) whose expiry is x
+-- (nil: not read yet), with the expiry rule above: a DEL if no record is left, nothing if body is nil (no record
+-- of k was written). While x need not move and the records fill the value exactly as before (a busy key's usual
+-- write), SETRANGE overwrites them in place after x: it keeps the TTL and costs Redis less than a SET (no new
+-- value, no x to prepend, an integer reply rather than a status table). The offset is a string: Redis renders a
+-- Lua number argument with snprintf('%.17g'), some 2,000 instructions.
+local function put(k, v, x, now, slack, body, latest)
   if body == nil then return end
   if body == '' then
     if v then redis.call('DEL', KEYS[k]) end
     return
   end
-  local x = 0
-  if v then x = struct.unpack('<d', v) end
+  if not v then
+    x = 0
+  elseif not x then
+    x = struct.unpack('<d', v)
+  end
   if latest > x then
     -- The TTL moves forward, to the whole second after the latest full time: about once a second per busy key.
     x = latest - math.fmod(latest, 1000000) + 1000000
@@ -95,10 +100,10 @@ end
 -- Store SPI allows it), the later one wins. Everything comes in as parameters and goes out as results: a
 -- function that captured locals (these, or put) as upvalues would cost Redis some 3,000 instructions to create
 -- on every call, used or not.
-local function merge(k, v, n, key, at, rec, full)
+local function merge(k, v, n, o)
   local dirty = false
-  for i = 1, n do
-    if key[i] == k and rec[i] ~= nil then dirty = true break end
+  for b = 0, 4 * n - 4, 4 do
+    if o[b + 1] == k and o[b + 3] ~= nil then dirty = true break end
   end
   if not dirty then return nil end
   local body, latest = '', 0
@@ -106,31 +111,33 @@ local function merge(k, v, n, key, at, rec, full)
     local pos, len = 9, #v
     while pos <= len do
       local nxt = pos + 25 + string.byte(v, pos)
-      local j = 0
-      for i = 1, n do
-        if key[i] == k and at[i] == pos and rec[i] ~= nil then j = i end
+      local j = -1
+      for b = 0, 4 * n - 4, 4 do
+        if o[b + 1] == k and o[b + 2] == pos and o[b + 3] ~= nil then j = b end
       end
-      if j == 0 then
+      if j < 0 then
         body = body .. string.sub(v, pos, nxt - 1)
-      elseif rec[j] then
-        body = body .. rec[j]
-        if full[j] > latest then latest = full[j] end
+      elseif o[j + 3] then
+        body = body .. o[j + 3]
+        if o[j + 4] > latest then latest = o[j + 4] end
       end
       pos = nxt
     end
   end
   for i = 1, n do
-    if key[i] == k and rec[i] and at[i] == 0 then
+    local b = 4 * i - 4
+    if o[b + 1] == k and o[b + 3] and o[b + 2] == 0 then
       local later = false
       for j = i + 1, n do
-        if key[j] == k and rec[j] ~= nil and at[j] == 0 and struct.unpack('<Bc0', ARGV[j + 1]) ==
+        local c = 4 * j - 4
+        if o[c + 1] == k and o[c + 3] ~= nil and o[c + 2] == 0 and struct.unpack('<Bc0', ARGV[j + 1]) ==
             struct.unpack('<Bc0', ARGV[i + 1]) then
           later = true
         end
       end
       if not later then
-        body = body .. rec[i]
-        if full[i] > latest then latest = full[i] end
+        body = body .. o[b + 3]
+        if o[b + 4] > latest then latest = o[b + 4] end
       end
     end
   end

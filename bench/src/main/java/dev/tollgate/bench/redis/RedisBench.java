@@ -56,8 +56,11 @@ import org.HdrHistogram.Histogram;
  * <pre>
  * ./mvnw -q -pl bench -am package -DskipTests
  * java -cp bench/target/benchmarks.jar dev.tollgate.bench.redis.RedisBench [seconds=5] [warmup=2] [callers=1,16,64]
- *     [only=raw,raw-store,tollgate-1,tollgate-3,bucket4j] [keys=hot,spread] [threads=virtual|platform]
+ *     [only=raw,raw-store,tollgate-1,tollgate-3,bucket4j] [keys=hot,spread] [threads=virtual|platform] [pairs=N]
  * </pre>
+ *
+ * {@code pairs=N} runs only the raw EVALSHA on the store's client and Tollgate's 1- and 3-rule plans on one hot
+ * subject, interleaved N times at each caller count, and prints each round's ratios and their medians.
  */
 public final class RedisBench {
 
@@ -93,6 +96,7 @@ public final class RedisBench {
         String only = opts.getOrDefault("only", "");
         List<String> keySets = List.of(opts.getOrDefault("keys", "hot,spread").split(","));
         virtual = !opts.getOrDefault("threads", "virtual").equals("platform");
+        int pairs = Integer.parseInt(opts.getOrDefault("pairs", "0"));
 
         System.out.println("date: " + Instant.now());
         System.out.println("machine: nproc=" + Runtime.getRuntime().availableProcessors() + ", " + cpuModel());
@@ -117,7 +121,7 @@ public final class RedisBench {
 
             System.out.println();
             System.out.println("## Ceiling: redis-benchmark, EVALSHA of `" + TRIVIAL + "`");
-            for (int c : callers) {
+            for (int c : pairs > 0 ? new int[0] : callers) {
                 String cmd = "redis-benchmark -h 127.0.0.1 -p " + port + " -c " + c + " -n " + Math.max(50_000, c * 5_000)
                         + " -q EVALSHA " + sha + " 0";
                 String out = exec("sh", "-c", cmd);
@@ -125,6 +129,10 @@ public final class RedisBench {
                 System.out.println("c=" + c + ": `" + cmd.replace(Integer.toString(port), "$PORT") + "` -> " + line.trim());
             }
 
+            if (pairs > 0) {
+                interleaved(uri, sync, sha, callers, pairs, seconds, warmup);
+                callers = new int[0];
+            }
             for (int c : callers) {
                 for (String keys : keySets) {
                     if (want(only, "raw") && keys.equals("hot")) {
@@ -164,6 +172,55 @@ public final class RedisBench {
         header();
         results.forEach(r -> System.out.println(r.row()));
         System.out.println("load after: " + Files.readString(Path.of("/proc/loadavg")).trim());
+    }
+
+    // pairs=N: the raw EVALSHA on the store's client, then Tollgate's 1-rule and 3-rule plans on one hot subject, N
+    // times over, at each caller count; each round's ratios to the raw ceiling measured just before them, then the
+    // medians. On a machine whose load drifts, a ratio within one round is steadier than a ratio of separate medians.
+    private static void interleaved(String uri, RedisCommands<String, String> sync, String sha, int[] callers, int pairs,
+                                    int seconds, int warmup) throws Exception {
+        for (int c : callers) {
+            System.out.println();
+            System.out.println("## Interleaved at " + c + " callers: raw EVALSHA (store's client), tollgate 1 rule, 3 rules, one hot subject");
+            header();
+            List<double[]> rounds = new ArrayList<>();
+            for (int i = 0; i < pairs; i++) {
+                Result raw = raw("raw EVALSHA, store's client", ClientSettings.resources(), uri, sync, sha, c, seconds, warmup);
+                Result one = tollgate("tollgate 1 rule", uri, sync, oneRule(), "hot", c, seconds, warmup);
+                Result three = tollgate("tollgate 3 rules", uri, sync, threeRules(), "hot", c, seconds, warmup);
+                System.out.println(raw.row());
+                System.out.println(one.row());
+                System.out.println(three.row());
+                double r = raw.ops() / raw.seconds();
+                double[] round = {r, one.ops() / one.seconds(), three.ops() / three.seconds(),
+                        one.ops() / one.seconds() / r, three.ops() / three.seconds() / r};
+                rounds.add(round);
+                System.out.printf(Locale.ROOT, "round %d: raw %,.0f/s, 1 rule %,.0f/s = %.1f%%, 3 rules %,.0f/s = %.1f%%, load %s%n",
+                        i + 1, round[0], round[1], 100 * round[3], round[2], 100 * round[4],
+                        Files.readString(Path.of("/proc/loadavg")).trim());
+            }
+            StringBuilder one = new StringBuilder();
+            StringBuilder three = new StringBuilder();
+            int atLeastHalf = 0;
+            for (double[] round : rounds) {
+                one.append(one.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.1f%%", 100 * round[3]));
+                three.append(three.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%.1f%%", 100 * round[4]));
+                if (round[3] >= 0.5) {
+                    atLeastHalf++;
+                }
+            }
+            System.out.printf(Locale.ROOT, "c=%d, %d rounds: 1 rule / raw: %s; median %.1f%%, %d of %d rounds >= 50%%%n", c,
+                    rounds.size(), one, 100 * median(rounds, 3), atLeastHalf, rounds.size());
+            System.out.printf(Locale.ROOT, "c=%d, %d rounds: 3 rules / raw: %s; median %.1f%%%n", c, rounds.size(), three,
+                    100 * median(rounds, 4));
+            System.out.printf(Locale.ROOT, "c=%d medians: raw %,.0f/s, 1 rule %,.0f/s, 3 rules %,.0f/s%n", c,
+                    median(rounds, 0), median(rounds, 1), median(rounds, 2));
+        }
+    }
+
+    private static double median(List<double[]> rounds, int column) {
+        double[] v = rounds.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     private static boolean want(String only, String name) {
