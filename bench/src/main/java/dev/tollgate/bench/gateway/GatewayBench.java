@@ -154,7 +154,9 @@ public final class GatewayBench {
                         Stats s = openLoop(e.getValue(), rate, seconds);
                         results.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>())
                                 .computeIfAbsent(rate, k -> new ArrayList<>()).add(s);
-                        Stats d = results.get("direct to mock").get(rate).get(rep - 1);
+                        // a peer's rate that the direct path did not run has no "added" figures
+                        List<Stats> direct = results.get("direct to mock").get(rate);
+                        Stats d = direct == null ? s : direct.get(rep - 1);
                         boolean first = d == s;
                         Overhead o = s.overhead;
                         rows.add(String.format(Locale.ROOT, "| %d | %s | %d | %d | %d | %d | %s | %s | %d | %d | %s | %.0f |",
