@@ -87,6 +87,58 @@ public final class Algorithms {
         };
     }
 
+    /**
+     * Decides a charge of {@code amount} at {@code now} on the state at {@code o} in {@code seen} and, if the rule
+     * allows it, writes the charged state to the same place in {@code into}: {@link #allows} and {@link #charge} in
+     * one pass, for a store that charges a copy of the state it decided on. {@code into} is left alone when the rule
+     * denies. Not for concurrency rules.
+     *
+     * @return true if the rule allows the charge
+     */
+    public static boolean chargeIfAllowed(Limit limit, long[] seen, long[] into, int o, long now, long amount) {
+        switch (limit.algorithm()) {
+            case TOKEN_BUCKET -> {
+                long sum = fractionSum(limit, seen, o, now, amount);
+                long whole = nextWhole(limit, seen, o, now, amount, sum);
+                long fraction = nextFraction(limit, sum);
+                if (!withinTolerance(limit, whole - now, fraction)) {
+                    return false;
+                }
+                if (whole - now >= MAX_DEBT_MICROS) { // as addToBucket, though a tolerance this long is unlikely
+                    whole = now + MAX_DEBT_MICROS;
+                    fraction = 0;
+                }
+                into[o] = whole;
+                into[o + 1] = fraction;
+                return true;
+            }
+            case FIXED_WINDOW, CALENDAR_QUOTA -> {
+                long end = limit.windowEnd(limit.windowStart(now));
+                long used = windowUsed(seen, o, end) + amount;
+                if (used > limit.limit()) {
+                    return false;
+                }
+                into[o] = end;
+                into[o + 1] = Math.min(used, Rule.MAX_LIMIT);
+                return true;
+            }
+            case SLIDING_WINDOW -> {
+                long window = limit.windowMicros();
+                long start = Math.floorDiv(now, window) * window;
+                long current = slidingCurrent(seen, o, start);
+                long previous = slidingPrevious(seen, o, start, window);
+                if (slidingEstimate(limit, now, start, current, previous) + amount > limit.limit()) {
+                    return false;
+                }
+                into[o] = start;
+                into[o + 1] = Math.min(current + amount, Rule.MAX_SLIDING_LIMIT);
+                into[o + 2] = previous;
+                return true;
+            }
+            default -> throw new IllegalArgumentException("concurrency rules are decided with their leases");
+        }
+    }
+
     private static long windowUsed(long[] s, int o, long end) {
         return s[o] == end ? s[o + 1] : 0;
     }

@@ -37,9 +37,9 @@ public final class DefaultGuard implements Guard {
         CompiledPolicy.Variant variant = variantFor(subject, estimate);
         // Random ids, not a counter: concurrency leases in a shared store must not collide across processes.
         long id = ThreadLocalRandom.current().nextLong();
-        Batch batch = Batch.of(variant.limits(), subject, estimate, true, id);
-        Outcome outcome = store.apply(batch);
-        return new DefaultReservation(store, estimate, batch, variant.planOrder(), outcome);
+        DefaultReservation reservation = new DefaultReservation(store, variant.limits(), subject, estimate, id,
+                variant.planOrder());
+        return reservation.decided(store.apply(reservation));
     }
 
     @Override

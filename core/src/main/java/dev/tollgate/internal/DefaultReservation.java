@@ -3,10 +3,12 @@ package dev.tollgate.internal;
 import dev.tollgate.Charge;
 import dev.tollgate.Decision;
 import dev.tollgate.Reservation;
+import dev.tollgate.Subject;
 import dev.tollgate.store.Adjustment;
 import dev.tollgate.store.Correction;
 import dev.tollgate.store.Batch;
 import dev.tollgate.store.Limit;
+import dev.tollgate.store.LimitSet;
 import dev.tollgate.store.Outcome;
 import dev.tollgate.store.Store;
 import java.util.ArrayList;
@@ -14,18 +16,20 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
-/** A reservation; its decision is built the first time someone asks for it. */
-final class DefaultReservation implements Reservation {
+/**
+ * A reservation; its decision is built the first time someone asks for it. It is the batch that it hands the store,
+ * so that a call makes one object for both.
+ */
+final class DefaultReservation extends Batch implements Reservation {
 
     private static final int OPEN = 0;
     private static final int SETTLED = 1;
     private static final int RELEASED = 2;
 
     private final Store store;
-    private final Charge estimate;
-    private final Batch batch;
     private final int[] planOrder;
-    private final Outcome outcome;
+    // Set once, by the guard, as soon as the store has decided, before the reservation is handed to anyone.
+    private Outcome outcome;
     private static final AtomicIntegerFieldUpdater<DefaultReservation> STATE =
             AtomicIntegerFieldUpdater.newUpdater(DefaultReservation.class, "state");
 
@@ -33,24 +37,28 @@ final class DefaultReservation implements Reservation {
     private volatile int state;
     private volatile Decision decision;
 
-    DefaultReservation(Store store, Charge estimate, Batch batch, int[] planOrder, Outcome outcome) {
+    DefaultReservation(Store store, LimitSet limits, Subject subject, Charge estimate, long id, int[] planOrder) {
+        super(limits, subject, estimate, true, id);
         this.store = store;
-        this.estimate = estimate;
-        this.batch = batch;
         this.planOrder = planOrder;
+    }
+
+    /** Records what the store decided for this reservation's batch. */
+    DefaultReservation decided(Outcome outcome) {
         this.outcome = outcome;
+        return this;
     }
 
     @Override
     public String id() {
-        return Long.toHexString(batch.reservationId());
+        return Long.toHexString(reservationId());
     }
 
     @Override
     public Decision decision() {
         Decision d = decision;
         if (d == null) {
-            d = Decisions.from(batch, planOrder, outcome, id());
+            d = Decisions.from(this, planOrder, outcome, id());
             decision = d;
         }
         return d;
@@ -63,7 +71,7 @@ final class DefaultReservation implements Reservation {
 
     @Override
     public Charge estimate() {
-        return estimate;
+        return charge();
     }
 
     @Override
@@ -103,19 +111,18 @@ final class DefaultReservation implements Reservation {
     }
 
     private void adjust(Charge actual) {
-        List<Correction> corrections = new ArrayList<>(batch.size());
-        for (int i = 0, n = batch.size(); i < n; i++) {
+        List<Correction> corrections = new ArrayList<>(size());
+        for (int i = 0, n = size(); i < n; i++) {
             if (outcome.allowed(i)) { // dry-run rules that would have denied were not charged
-                Limit limit = batch.limit(i);
-                corrections.add(new Correction(limit, batch.entity(i), batch.amount(i),
-                        actual.amount(limit.rule().meter())));
+                Limit limit = limit(i);
+                corrections.add(new Correction(limit, entity(i), amount(i), actual.amount(limit.rule().meter())));
             }
         }
-        store.adjust(new Adjustment(corrections, outcome.nowMicros(), batch.reservationId()));
+        store.adjust(new Adjustment(corrections, outcome.nowMicros(), reservationId()));
     }
 
     @Override
     public String toString() {
-        return "Reservation " + id() + (allowed() ? " allowed" : " denied") + " " + estimate;
+        return "Reservation " + id() + (allowed() ? " allowed" : " denied") + " " + charge();
     }
 }

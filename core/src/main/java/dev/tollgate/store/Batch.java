@@ -14,8 +14,11 @@ import java.util.Objects;
  * <p>The guard builds a batch from a plan's {@link LimitSet}, the subject and the charge, and stores read operation
  * {@code i} through {@link #limit}, {@link #entity} and {@link #amount}: no operation objects are made on the way.
  * {@link #operations()} lists them for stores that want a list.
+ *
+ * <p>Only the guard's reservation extends it: a reservation is the batch it reserved, so a call makes one object
+ * for both. Everything a store reads is final.
  */
-public final class Batch {
+public class Batch {
 
     // Either the limits with the subject and charge they apply to, or a given list of operations.
     private final LimitSet limits;
@@ -41,10 +44,14 @@ public final class Batch {
         this.reservationId = reservationId;
     }
 
-    private Batch(LimitSet limits, Subject subject, Charge charge, boolean commit, long reservationId) {
-        this.limits = limits;
-        this.subject = subject;
-        this.charge = charge;
+    /**
+     * The batch that puts {@code charge} on each of the limits, for the subject's entity in each limit's scope: what
+     * {@link #of} makes, for the guard's reservation to extend.
+     */
+    protected Batch(LimitSet limits, Subject subject, Charge charge, boolean commit, long reservationId) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.subject = Objects.requireNonNull(subject, "subject");
+        this.charge = Objects.requireNonNull(charge, "charge");
         this.commit = commit;
         this.reservationId = reservationId;
     }
@@ -54,32 +61,31 @@ public final class Batch {
      * subject must have an entity for every scope of the set: the guard picks the set for the scopes it has.
      */
     public static Batch of(LimitSet limits, Subject subject, Charge charge, boolean commit, long reservationId) {
-        return new Batch(Objects.requireNonNull(limits, "limits"), Objects.requireNonNull(subject, "subject"),
-                Objects.requireNonNull(charge, "charge"), commit, reservationId);
+        return new Batch(limits, subject, charge, commit, reservationId);
     }
 
     /** How many operations. */
-    public int size() {
+    public final int size() {
         return limits != null ? limits.size() : operations.size();
     }
 
     /** The limit of operation {@code i}. */
-    public Limit limit(int i) {
+    public final Limit limit(int i) {
         return limits != null ? limits.limit(i) : operations.get(i).limit();
     }
 
     /** The entity whose budget operation {@code i} charges, for its limit's scope. */
-    public String entity(int i) {
+    public final String entity(int i) {
         return limits != null ? subject.idFor(limits.limit(i).scope()) : operations.get(i).entity();
     }
 
     /** What operation {@code i} puts on its rule, in the rule's meter. */
-    public long amount(int i) {
+    public final long amount(int i) {
         return limits != null ? charge.amount(limits.limit(i).meter()) : operations.get(i).amount();
     }
 
     /** The operations, sorted by scope. */
-    public List<Operation> operations() {
+    public final List<Operation> operations() {
         List<Operation> list = operations;
         if (list == null) {
             List<Operation> built = new ArrayList<>(size());
@@ -93,13 +99,18 @@ public final class Batch {
     }
 
     /** True to charge when allowed (reserve), false to only evaluate (check). */
-    public boolean commit() {
+    public final boolean commit() {
         return commit;
     }
 
     /** A process-unique id; concurrency rules name their lease after it. */
-    public long reservationId() {
+    public final long reservationId() {
         return reservationId;
+    }
+
+    /** The charge this batch puts on its limits, or null if it was given its operations. */
+    protected final Charge charge() {
+        return charge;
     }
 
     /** The limit set this batch was built from, or null if it was given its operations. */

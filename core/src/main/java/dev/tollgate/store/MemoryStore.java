@@ -234,7 +234,7 @@ public final class MemoryStore implements Store {
             return null;
         }
         boolean commit = batch.commit() && (found & LIVE_DENIED) == 0;
-        if (commit && !chargeCopy(cell, state, version, batch, now, found, null)) {
+        if (commit && !chargeCopy(cell, state, version, batch, now, found)) {
             return LOST_RACE;
         }
         return Outcome.deferred(now, batch, seen, found & ~LIVE_DENIED, commit);
@@ -242,7 +242,9 @@ public final class MemoryStore implements Store {
 
     // applyOptimistically for the usual case, made apart because it is most of the store's work: a cell laid out
     // for the batch's limit set, so each rule's state is at the set's offset in any array of the cell long enough
-    // for them (a layout only ever grows at its end). The outcome reads the published array in place.
+    // for them (a layout only ever grows at its end). A reserve decides each rule and writes its charge into the copy
+    // in one pass, so an allowed call works each rule but the first out once; a live denial drops the copy. The
+    // outcome reads the published array in place.
     private static Outcome applyInPlace(Cell cell, LimitSet set, Batch batch, long clockNow) {
         long[] state = cell.state;
         long version = Cell.version(state);
@@ -252,27 +254,46 @@ public final class MemoryStore implements Store {
         long now = Math.max(clockNow, state[Cell.LAST_MICROS]);
         Limit[] limits = set.limits();
         int[] offsets = set.offsets;
+        // The copy is made once a rule allows, so that a denial by the first rule allocates nothing.
+        long[] next = null;
         long allowed = 0;
         boolean liveDenied = false;
         for (int i = 0; i < limits.length; i++) {
-            if (Algorithms.allows(limits[i], state, offsets[i], now, batch.amount(i))) {
+            Limit limit = limits[i];
+            long amount = batch.amount(i);
+            boolean allows;
+            if (next != null) {
+                allows = Algorithms.chargeIfAllowed(limit, state, next, offsets[i], now, amount);
+            } else {
+                allows = Algorithms.allows(limit, state, offsets[i], now, amount);
+                if (allows && !liveDenied && batch.commit()) {
+                    next = state.clone();
+                    Algorithms.chargeIfAllowed(limit, state, next, offsets[i], now, amount);
+                }
+            }
+            if (allows) {
                 allowed |= 1L << i;
-            } else if (limits[i].live()) {
+            } else if (limit.live()) {
                 liveDenied = true;
+                next = null;
             }
         }
+        // A reserve that no live rule denied is committed even if it charged nothing (every rule a dry-run one that
+        // would have denied); there is then nothing to publish.
         boolean commit = batch.commit() && !liveDenied;
-        if (commit && !chargeCopy(cell, state, version, batch, now, allowed, offsets)) {
-            return LOST_RACE;
+        if (next != null) {
+            next[Cell.VERSION] = version + 2;
+            next[Cell.LAST_MICROS] = now;
+            if (!cell.publish(state, next)) {
+                return LOST_RACE;
+            }
         }
         return Outcome.deferredInPlace(now, batch, state, offsets, allowed, commit);
     }
 
     // Charges the operations in `allowedBits` into a copy of `state` and publishes it; false if another writer
-    // published first, or if the layout no longer fits the array. The rules' state is at `offsets` if given, else
-    // where the cell's layout says.
-    private static boolean chargeCopy(Cell cell, long[] state, long version, Batch batch, long now, long allowedBits,
-                                      int[] offsets) {
+    // published first, or if the layout no longer fits the array.
+    private static boolean chargeCopy(Cell cell, long[] state, long version, Batch batch, long now, long allowedBits) {
         long[] next = state.clone();
         next[Cell.VERSION] = version + 2;
         next[Cell.LAST_MICROS] = now;
@@ -281,7 +302,7 @@ public final class MemoryStore implements Store {
                 continue;
             }
             Limit limit = batch.limit(i);
-            int offset = offsets != null ? offsets[i] : unlockedOffset(cell, batch.limitSet(), i, limit, next);
+            int offset = unlockedOffset(cell, batch.limitSet(), i, limit, next);
             if (offset < 0) {
                 return false;
             }
