@@ -33,10 +33,10 @@
 -- One packed string costs Redis and Lettuce less than an array of integers.
 
 -- The answer: now, 0, committed, then allowed, s1, s2, s3 per operation. One operation's (the common decision)
--- stays in locals; several are laid out in a table as they are packed.
+-- stays in locals; several are laid out in a table as they are packed, built with room for three.
 local committed, a1, t1, t2, t3 = 0
 local out
-if n > 1 then out = {now, 0, 0} end
+if n > 1 then out = {now, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0} end
 local live_denied = false
 local lease -- lease[i] = {lease id, expiry, weight}: a concurrency operation's lease, written if the call is charged
 for i = 1, n do

@@ -58,9 +58,11 @@ end
 -- b + 2 where its record starts in that value (0: it has none), b + 3 its new record (a string; false to drop it,
 -- its rule being full again; nil: not written), b + 4 when that record is full again. One table rather than one
 -- per field: each table costs Redis an allocation or two and a collection. Built with room for one operation, the
--- common decision: filling an empty one would resize it (a realloc) on its first entry. The scripts look a record
--- up inline (struct.unpack '<Bc0ddd' from byte 9 on): a helper function would be created anew on every call.
-local o = {0, 0, nil, 0}
+-- common decision, or for three: a table that fills past its size is rehashed and grown, each time. The scripts
+-- look a record up inline (struct.unpack '<Bc0ddd' from byte 9 on): a helper function would be created anew on
+-- every call.
+local o
+if n > 1 then o = {0, 0, nil, 0, 0, 0, nil, 0, 0, 0, nil, 0} else o = {0, 0, nil, 0} end
 
 -- Stores entity k's records (body), which are full again at latest, over its value v (or false) whose expiry is x
 -- (nil: not read yet), with the expiry rule above: a DEL if no record is left, nothing if body is nil (no record
