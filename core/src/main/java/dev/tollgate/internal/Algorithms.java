@@ -104,12 +104,7 @@ public final class Algorithms {
                 if (!withinTolerance(limit, whole - now, fraction)) {
                     return false;
                 }
-                if (whole - now >= MAX_DEBT_MICROS) { // as addToBucket, though a tolerance this long is unlikely
-                    whole = now + MAX_DEBT_MICROS;
-                    fraction = 0;
-                }
-                into[o] = whole;
-                into[o + 1] = fraction;
+                storeArrival(into, o, now, whole, fraction);
                 return true;
             }
             case FIXED_WINDOW, CALENDAR_QUOTA -> {
@@ -274,13 +269,14 @@ public final class Algorithms {
     private static void addToBucket(Limit limit, long[] s, int o, long now, long amount) {
         long sum = fractionSum(limit, s, o, now, amount);
         long whole = nextWhole(limit, s, o, now, amount, sum);
-        long fraction = nextFraction(limit, sum);
-        if (whole - now >= MAX_DEBT_MICROS) {
-            whole = now + MAX_DEBT_MICROS;
-            fraction = 0;
-        }
-        s[o] = whole;
-        s[o + 1] = fraction;
+        storeArrival(s, o, now, whole, nextFraction(limit, sum));
+    }
+
+    // Writes a bucket's arrival time after a charge, no further than MAX_DEBT_MICROS past now.
+    private static void storeArrival(long[] s, int o, long now, long whole, long fraction) {
+        boolean capped = whole - now >= MAX_DEBT_MICROS;
+        s[o] = capped ? now + MAX_DEBT_MICROS : whole;
+        s[o + 1] = capped ? 0 : fraction;
     }
 
     // The bucket's arrival time once `amount` is added, whole microseconds and fraction apart. Every bucket decision
