@@ -1144,20 +1144,14 @@ public abstract class StoreConformanceTest {
         AtomicLong requests = new AtomicLong();
         AtomicLong tokens = new AtomicLong();
 
-        inParallel(threads(), t -> {
-            SplittableRandom random = new SplittableRandom(seed + t);
-            // Stop only when the smallest call is denied: with the clock stopped nothing comes back, so then the
-            // burst or the hour is used up.
-            for (int call = 0; call < 20 * 1_000; call++) {
-                long size = 1 + random.nextInt(5);
-                if (guard.reserve(alice, Charge.tokens(size).plusRequest()).allowed()) {
-                    requests.incrementAndGet();
-                    tokens.addAndGet(size);
-                } else if (size == 1) {
-                    return null;
-                }
+        // With the clock stopped nothing comes back, so at the end the burst or the hour is used up.
+        callUntilTheSmallestIsDenied(threads(), seed, 20 * 1_000, (t, random, size) -> {
+            boolean allowed = guard.reserve(alice, Charge.tokens(size).plusRequest()).allowed();
+            if (allowed) {
+                requests.incrementAndGet();
+                tokens.addAndGet(size);
             }
-            throw new AssertionError(NO_END + Seeds.describe(seed));
+            return allowed;
         });
 
         String why = Seeds.describe(seed);
@@ -1183,18 +1177,16 @@ public abstract class StoreConformanceTest {
         long seed = Seeds.seed();
         AtomicLongArray admitted = new AtomicLongArray(threads);
 
-        inParallel(threads, t -> {
-            SplittableRandom random = new SplittableRandom(seed + t);
-            Subject member = user("member-" + t).inTeam(team);
-            for (int call = 0; call < 20 * 100; call++) {
-                long size = 1 + random.nextInt(5);
-                if (guard.reserve(member, Charge.tokens(size)).allowed()) {
-                    admitted.addAndGet(t, size);
-                } else if (size == 1) {
-                    return null;
-                }
+        Subject[] members = new Subject[threads];
+        for (int t = 0; t < threads; t++) {
+            members[t] = user("member-" + t).inTeam(team);
+        }
+        callUntilTheSmallestIsDenied(threads, seed, 20 * 100, (t, random, size) -> {
+            boolean allowed = guard.reserve(members[t], Charge.tokens(size)).allowed();
+            if (allowed) {
+                admitted.addAndGet(t, size);
             }
-            throw new AssertionError(NO_END + Seeds.describe(seed));
+            return allowed;
         });
 
         String why = Seeds.describe(seed);
@@ -1229,19 +1221,14 @@ public abstract class StoreConformanceTest {
         AtomicLong callsOnFirst = new AtomicLong();
         AtomicLong tokensOnSecond = new AtomicLong();
 
-        inParallel(threads(), t -> {
-            SplittableRandom random = new SplittableRandom(seed + t);
-            for (int call = 0; call < 20 * 1_000; call++) {
-                long size = 1 + random.nextInt(5);
-                boolean viaFirst = random.nextBoolean();
-                if (guard.reserve(viaFirst ? onFirst : onSecond, Charge.tokens(size).plusRequest()).allowed()) {
-                    admitted.addAndGet(size);
-                    (viaFirst ? callsOnFirst : tokensOnSecond).addAndGet(viaFirst ? 1 : size);
-                } else if (size == 1) {
-                    return null;
-                }
+        callUntilTheSmallestIsDenied(threads(), seed, 20 * 1_000, (t, random, size) -> {
+            boolean viaFirst = random.nextBoolean();
+            boolean allowed = guard.reserve(viaFirst ? onFirst : onSecond, Charge.tokens(size).plusRequest()).allowed();
+            if (allowed) {
+                admitted.addAndGet(size);
+                (viaFirst ? callsOnFirst : tokensOnSecond).addAndGet(viaFirst ? 1 : size);
             }
-            throw new AssertionError(NO_END + Seeds.describe(seed));
+            return allowed;
         });
 
         String why = Seeds.describe(seed);
@@ -1269,21 +1256,16 @@ public abstract class StoreConformanceTest {
         AtomicLong admitted = new AtomicLong();
         AtomicLong admittedWithGlobal = new AtomicLong();
 
-        inParallel(threads(), t -> {
-            SplittableRandom random = new SplittableRandom(seed + t);
-            for (int call = 0; call < 20 * 1_000; call++) {
-                long size = 1 + random.nextInt(5);
-                boolean viaGlobal = random.nextInt(4) == 0;
-                if (guard.reserve(viaGlobal ? onGlobal : onAlone, Charge.tokens(size)).allowed()) {
-                    admitted.addAndGet(size);
-                    if (viaGlobal) {
-                        admittedWithGlobal.addAndGet(size);
-                    }
-                } else if (size == 1) {
-                    return null;
+        callUntilTheSmallestIsDenied(threads(), seed, 20 * 1_000, (t, random, size) -> {
+            boolean viaGlobal = random.nextInt(4) == 0;
+            boolean allowed = guard.reserve(viaGlobal ? onGlobal : onAlone, Charge.tokens(size)).allowed();
+            if (allowed) {
+                admitted.addAndGet(size);
+                if (viaGlobal) {
+                    admittedWithGlobal.addAndGet(size);
                 }
             }
-            throw new AssertionError(NO_END + Seeds.describe(seed));
+            return allowed;
         });
 
         String why = Seeds.describe(seed);
@@ -1553,22 +1535,43 @@ public abstract class StoreConformanceTest {
         long seed = Seeds.seed();
         AtomicLong admitted = new AtomicLong();
 
-        inParallel(threads(), t -> {
-            SplittableRandom random = new SplittableRandom(seed + t);
-            for (long call = 0; call < 20 * limit; call++) {
-                long size = 1 + random.nextInt(5);
-                if (guard.reserve(subject, Charge.tokens(size)).allowed()) {
-                    admitted.addAndGet(size);
-                } else if (size == 1) {
-                    return null;
-                }
+        callUntilTheSmallestIsDenied(threads(), seed, 20 * limit, (t, random, size) -> {
+            boolean allowed = guard.reserve(subject, Charge.tokens(size)).allowed();
+            if (allowed) {
+                admitted.addAndGet(size);
             }
-            throw new AssertionError(NO_END + Seeds.describe(seed));
+            return allowed;
         });
 
         String why = Seeds.describe(seed);
         assertThat(admitted.get()).as("admitted tokens; %s", why).isEqualTo(limit);
         assertThat(remaining(guard, subject, rule)).as(why).isZero();
+    }
+
+    /** One call of {@code size} tokens by thread {@code thread}, which may draw more from its {@code random}. */
+    @FunctionalInterface
+    private interface SizedCall {
+        /** Makes the call; true if it was allowed. */
+        boolean allowed(int thread, SplittableRandom random, long size) throws Exception;
+    }
+
+    /**
+     * Every thread makes calls of 1-5 tokens, sized by its own seeded random, until a call of one token is denied:
+     * with the clock stopped, the limit that binds is then used up. A thread that makes {@code maxCalls} without
+     * that fails the test instead of spinning forever on a broken store.
+     */
+    private static void callUntilTheSmallestIsDenied(int threads, long seed, long maxCalls, SizedCall call)
+            throws Exception {
+        inParallel(threads, t -> {
+            SplittableRandom random = new SplittableRandom(seed + t);
+            for (long n = 0; n < maxCalls; n++) {
+                long size = 1 + random.nextInt(5);
+                if (!call.allowed(t, random, size) && size == 1) {
+                    return null;
+                }
+            }
+            throw new AssertionError(NO_END + Seeds.describe(seed));
+        });
     }
 
     private static void expectRemaining(Decision decision, String rule, long expected, int thread, int call,
