@@ -118,10 +118,12 @@ public final class RedisBench {
             StatefulRedisConnection<String, String> adminConn = admin.connect();
             RedisCommands<String, String> sync = adminConn.sync();
             String sha = sync.scriptLoad(TRIVIAL);
+            // pairs=N runs the interleaved rounds instead of the full table and the redis-benchmark ceilings.
+            int[] fullRunCallers = pairs > 0 ? new int[0] : callers;
 
             System.out.println();
             System.out.println("## Ceiling: redis-benchmark, EVALSHA of `" + TRIVIAL + "`");
-            for (int c : pairs > 0 ? new int[0] : callers) {
+            for (int c : fullRunCallers) {
                 String cmd = "redis-benchmark -h 127.0.0.1 -p " + port + " -c " + c + " -n " + Math.max(50_000, c * 5_000)
                         + " -q EVALSHA " + sha + " 0";
                 String out = exec("sh", "-c", cmd);
@@ -131,9 +133,8 @@ public final class RedisBench {
 
             if (pairs > 0) {
                 interleaved(uri, sync, sha, callers, pairs, seconds, warmup);
-                callers = new int[0];
             }
-            for (int c : callers) {
+            for (int c : fullRunCallers) {
                 for (String keys : keySets) {
                     if (want(only, "raw") && keys.equals("hot")) {
                         results.add(raw("raw EVALSHA, defaults", null, uri, sync, sha, c, seconds, warmup));
