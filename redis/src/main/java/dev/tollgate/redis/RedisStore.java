@@ -7,6 +7,7 @@ import dev.tollgate.policy.Algorithm;
 import dev.tollgate.policy.Mode;
 import dev.tollgate.policy.Rule;
 import dev.tollgate.redis.internal.ClientSettings;
+import dev.tollgate.redis.internal.Deadlines;
 import dev.tollgate.store.Adjustment;
 import dev.tollgate.store.Batch;
 import dev.tollgate.store.Correction;
@@ -44,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +93,7 @@ public final class RedisStore implements Store {
     private final String description;
     private final AutoCloseable client;
     private final ClientResources resources;
+    private final Deadlines deadlines;
     // Null until a first connection succeeds: a store built while Redis is down starts in its failure mode and
     // connects when Redis appears. Once connected, Lettuce reconnects by itself.
     private final java.util.function.Supplier<StatefulConnection<String, byte[]>> connector;
@@ -153,8 +156,9 @@ public final class RedisStore implements Store {
                 ? MemoryStore.withClock(b.clock != null ? b.clock : Clock.systemUTC()) : null;
         // Consolidated flushes (many callers pipeline on one connection) and quick reconnects.
         this.resources = ClientSettings.resources();
-        // No per-command timer: every call already waits at most the timeout (await) and cancels what is late, so
-        // Lettuce's own timeout would only schedule a second timer per command.
+        // No per-command timer: every call waits at most the timeout, enforced by one sweep of the calls in flight
+        // (await, Deadlines); Lettuce's own timeout would schedule a timer task and a callback per command.
+        this.deadlines = new Deadlines(timeoutNanos);
         TimeoutOptions timeouts = TimeoutOptions.builder().timeoutCommands(false).build();
         SocketOptions socket = SocketOptions.builder().connectTimeout(b.connectTimeout).keepAlive(true).build();
         List<RedisURI> uris = new ArrayList<>();
@@ -318,6 +322,7 @@ public final class RedisStore implements Store {
         } catch (Exception e) {
             // Closing is best effort.
         } finally {
+            deadlines.close();
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             if (local != null) {
                 local.close();
@@ -655,9 +660,13 @@ public final class RedisStore implements Store {
         }
     }
 
+    // Waits for the answer, at most the timeout: the deadline sweep fails the call once it is late, so the wait
+    // itself needs no timer (see Deadlines). Only a call that found no free slot waits with a timeout of its own.
     private <T> T await(io.lettuce.core.RedisFuture<T> future) {
+        CompletableFuture<T> f = future.toCompletableFuture();
+        int slot = deadlines.track(f);
         try {
-            return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            return slot >= 0 ? f.get() : f.get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new Unavailable("no answer within " + Duration.ofNanos(timeoutNanos).toMillis() + " ms", e);
@@ -666,6 +675,9 @@ public final class RedisStore implements Store {
             throw new Unavailable("interrupted", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
+            if (cause instanceof Deadlines.Late late) {
+                throw new Unavailable(late.getMessage(), late);
+            }
             if (cause instanceof RedisNoScriptException noScript) {
                 throw noScript;
             }
@@ -676,6 +688,8 @@ public final class RedisStore implements Store {
             throw new Unavailable(cause.toString(), cause);
         } catch (RedisException e) {
             throw new Unavailable(String.valueOf(e.getMessage()), e);
+        } finally {
+            deadlines.done(slot);
         }
     }
 

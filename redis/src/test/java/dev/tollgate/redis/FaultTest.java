@@ -140,6 +140,38 @@ class FaultTest {
     }
 
     @Test
+    void aServerThatStopsAnsweringIsTimedOutAndEveryWaitingCallerIsDecidedByTheFailureMode() throws Exception {
+        int callers = 16;
+        try (RedisServers servers = RedisServers.standalone();
+             RedisStore store = RedisStore.builder(servers.first().uri()).keyPrefix("p" + UUID.randomUUID())
+                     .failureMode(FailureMode.FAIL_CLOSED).timeout(Duration.ofMillis(200))
+                     .retryAfterFailure(Duration.ofMillis(50)).build();
+             Load load = new Load(store, callers)) {
+            RedisServers.await(Duration.ofSeconds(10), () -> load.fromRedis.get() > 200, "decisions from Redis");
+
+            // Stopped, not killed: the connection stays up and nothing is answered, so only the timeout ends a wait.
+            servers.first().pause();
+            long pausedAt = System.nanoTime();
+            try {
+                RedisServers.await(Duration.ofSeconds(10), () -> load.faulted.get() > callers, "decisions by the timeout");
+                long firstMillis = (System.nanoTime() - pausedAt) / 1_000_000;
+                // 200 ms of timeout, at most a tick (50 ms here) of sweep, and room for a loaded machine.
+                assertThat(firstMillis).isLessThan(2_000);
+                assertThat(store.healthy()).isFalse();
+                assertThat(store.stats().lastFailure()).isEqualTo("no answer within 200 ms");
+                assertThat(load.lastFaulted.get().fault()).contains("no answer within 200 ms").contains("fail-closed");
+                assertThat(load.faultedCommitted.get()).isZero();
+            } finally {
+                servers.first().resume();
+            }
+            long before = load.fromRedis.get();
+            RedisServers.await(Duration.ofSeconds(10), () -> load.fromRedis.get() > before + 100, "recovery after resume");
+            load.close();
+            assertThat(load.errors).as("errors reaching callers").isEmpty();
+        }
+    }
+
+    @Test
     void localFallbackGivesEachInstanceItsShareOfTheLimit() throws Exception {
         Limit ten = Limit.of(Rule.fixedWindow("ten").limit(10).window(Duration.ofDays(1)).build());
         Limit bucket = Limit.of(Rule.tokenBucket("burst").capacity(8).refill(4, Duration.ofDays(1)).build());

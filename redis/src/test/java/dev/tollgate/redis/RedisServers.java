@@ -64,6 +64,26 @@ final class RedisServers implements AutoCloseable {
             process.waitFor(10, TimeUnit.SECONDS);
         }
 
+        /**
+         * Stops the server without closing anything (SIGSTOP): its connections stay open and commands sent on them are
+         * never answered, as with a server stalled by a long command, a swap storm or a network partition.
+         */
+        void pause() throws IOException, InterruptedException {
+            signal("STOP");
+        }
+
+        /** Lets a {@link #pause paused} server run again (SIGCONT); it answers what it was sent meanwhile. */
+        void resume() throws IOException, InterruptedException {
+            signal("CONT");
+        }
+
+        private void signal(String name) throws IOException, InterruptedException {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+            }
+        }
+
         /** One command in the inline protocol; the first reply line, or null if the server does not answer. */
         String command(String line) {
             try (Socket s = new Socket()) {
