@@ -1,6 +1,7 @@
 package dev.tollgate;
 
 import dev.tollgate.policy.Scope;
+import java.util.Objects;
 
 /**
  * Who pays for a call: a user on a plan, with an optional team, organisation, API key id and IP address.
@@ -12,27 +13,76 @@ import dev.tollgate.policy.Scope;
  * }</pre>
  *
  * <p>Every id is 1 to {@link #MAX_ID_LENGTH} characters with no control characters (no newline, no escape).
+ * Two subjects with the same ids are equal.
  *
- * @param userId the user's id; not empty
- * @param plan the name of the user's plan
- * @param team the user's team, or null
- * @param org the user's organisation, or null
- * @param key the id of the API key used (never the key itself), or null
- * @param ip the caller's IP address, or null
+ * <p>Keep a subject for as long as its ids stay the same (the gateway keeps one per API key): a guard remembers in
+ * it which of its compiled rules apply, so the next decision for the same subject object skips looking its plan up.
  */
-public record Subject(String userId, String plan, String team, String org, String key, String ip) {
+public final class Subject {
 
     /** The longest id accepted for any scope. */
     public static final int MAX_ID_LENGTH = 256;
 
-    /** Checks every id: the user id and plan are required, and no id is empty or longer than 256 characters. */
-    public Subject {
-        userId = checkId(userId, "user id", true);
-        plan = checkId(plan, "plan", true);
-        team = checkId(team, "team", false);
-        org = checkId(org, "org", false);
-        key = checkId(key, "key", false);
-        ip = checkId(ip, "ip", false);
+    private final String userId;
+    private final String plan;
+    private final String team;
+    private final String org;
+    private final String key;
+    private final String ip;
+    // The compiled rules that the guard last decided this subject with: set and read only by
+    // dev.tollgate.internal.CompiledPolicy, through a VarHandle, so that it is no part of the API. Not part of the
+    // subject's value; a racing write stores an equal object.
+    @SuppressWarnings("unused")
+    private Object compiledRules;
+
+    /**
+     * A subject with these ids. Checks every id: the user id and plan are required, and no id is empty or longer than
+     * 256 characters.
+     *
+     * @param userId the user's id; not empty
+     * @param plan the name of the user's plan
+     * @param team the user's team, or null
+     * @param org the user's organisation, or null
+     * @param key the id of the API key used (never the key itself), or null
+     * @param ip the caller's IP address, or null
+     */
+    public Subject(String userId, String plan, String team, String org, String key, String ip) {
+        this.userId = checkId(userId, "user id", true);
+        this.plan = checkId(plan, "plan", true);
+        this.team = checkId(team, "team", false);
+        this.org = checkId(org, "org", false);
+        this.key = checkId(key, "key", false);
+        this.ip = checkId(ip, "ip", false);
+    }
+
+    /** The user's id. */
+    public String userId() {
+        return userId;
+    }
+
+    /** The name of the user's plan. */
+    public String plan() {
+        return plan;
+    }
+
+    /** The user's team, or null. */
+    public String team() {
+        return team;
+    }
+
+    /** The user's organisation, or null. */
+    public String org() {
+        return org;
+    }
+
+    /** The id of the API key used (never the key itself), or null. */
+    public String key() {
+        return key;
+    }
+
+    /** The caller's IP address, or null. */
+    public String ip() {
+        return ip;
     }
 
     /** A user on a plan, with no team or org. */
@@ -85,6 +135,24 @@ public record Subject(String userId, String plan, String team, String org, Strin
             return org;
         }
         return scope == Scope.KEY ? key : ip;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Subject other && userId.equals(other.userId) && plan.equals(other.plan)
+                && Objects.equals(team, other.team) && Objects.equals(org, other.org) && Objects.equals(key, other.key)
+                && Objects.equals(ip, other.ip);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(userId, plan, team, org, key, ip);
+    }
+
+    @Override
+    public String toString() {
+        return "Subject[userId=" + userId + ", plan=" + plan + ", team=" + team + ", org=" + org + ", key=" + key
+                + ", ip=" + ip + "]";
     }
 
     private static String checkId(String value, String field, boolean required) {

@@ -70,21 +70,23 @@ public final class Algorithms {
      * concurrency rules, whose state is not a slice of longs.
      */
     public static boolean allows(Limit limit, long[] s, int o, long now, long amount) {
-        return switch (limit.algorithm()) {
-            case TOKEN_BUCKET -> {
-                long sum = fractionSum(limit, s, o, now, amount);
-                yield withinTolerance(limit, nextWhole(limit, s, o, now, amount, sum) - now, nextFraction(limit, sum));
-            }
-            case FIXED_WINDOW, CALENDAR_QUOTA ->
-                    windowUsed(s, o, limit.windowEnd(limit.windowStart(now))) + amount <= limit.limit();
-            case SLIDING_WINDOW -> {
-                long window = limit.windowMicros();
-                long start = Math.floorDiv(now, window) * window;
-                yield slidingEstimate(limit, now, start, slidingCurrent(s, o, start),
-                        slidingPrevious(s, o, start, window)) + amount <= limit.limit();
-            }
-            case CONCURRENCY -> throw new IllegalArgumentException("concurrency rules are decided with their leases");
-        };
+        // Comparisons rather than a switch, here and in chargeIfAllowed: a switch on another class's enum reads a
+        // lookup table and the constant's ordinal first, and these run for every rule of every decision.
+        Algorithm algorithm = limit.algorithm();
+        if (algorithm == Algorithm.TOKEN_BUCKET) {
+            long sum = fractionSum(limit, s, o, now, amount);
+            return withinTolerance(limit, nextWhole(limit, s, o, now, amount, sum) - now, nextFraction(limit, sum));
+        }
+        if (algorithm == Algorithm.CALENDAR_QUOTA || algorithm == Algorithm.FIXED_WINDOW) {
+            return windowUsed(s, o, limit.windowEndAt(now)) + amount <= limit.limit();
+        }
+        if (algorithm == Algorithm.SLIDING_WINDOW) {
+            long window = limit.windowMicros();
+            long start = Math.floorDiv(now, window) * window;
+            return slidingEstimate(limit, now, start, slidingCurrent(s, o, start),
+                    slidingPrevious(s, o, start, window)) + amount <= limit.limit();
+        }
+        throw new IllegalArgumentException("concurrency rules are decided with their leases");
     }
 
     /**
@@ -96,42 +98,41 @@ public final class Algorithms {
      * @return true if the rule allows the charge
      */
     public static boolean chargeIfAllowed(Limit limit, long[] seen, long[] into, int o, long now, long amount) {
-        switch (limit.algorithm()) {
-            case TOKEN_BUCKET -> {
-                long sum = fractionSum(limit, seen, o, now, amount);
-                long whole = nextWhole(limit, seen, o, now, amount, sum);
-                long fraction = nextFraction(limit, sum);
-                if (!withinTolerance(limit, whole - now, fraction)) {
-                    return false;
-                }
-                storeArrival(into, o, now, whole, fraction);
-                return true;
+        Algorithm algorithm = limit.algorithm();
+        if (algorithm == Algorithm.TOKEN_BUCKET) {
+            long sum = fractionSum(limit, seen, o, now, amount);
+            long whole = nextWhole(limit, seen, o, now, amount, sum);
+            long fraction = nextFraction(limit, sum);
+            if (!withinTolerance(limit, whole - now, fraction)) {
+                return false;
             }
-            case FIXED_WINDOW, CALENDAR_QUOTA -> {
-                long end = limit.windowEnd(limit.windowStart(now));
-                long used = windowUsed(seen, o, end) + amount;
-                if (used > limit.limit()) {
-                    return false;
-                }
-                into[o] = end;
-                into[o + 1] = Math.min(used, Rule.MAX_LIMIT);
-                return true;
-            }
-            case SLIDING_WINDOW -> {
-                long window = limit.windowMicros();
-                long start = Math.floorDiv(now, window) * window;
-                long current = slidingCurrent(seen, o, start);
-                long previous = slidingPrevious(seen, o, start, window);
-                if (slidingEstimate(limit, now, start, current, previous) + amount > limit.limit()) {
-                    return false;
-                }
-                into[o] = start;
-                into[o + 1] = Math.min(current + amount, Rule.MAX_SLIDING_LIMIT);
-                into[o + 2] = previous;
-                return true;
-            }
-            default -> throw new IllegalArgumentException("concurrency rules are decided with their leases");
+            storeArrival(into, o, now, whole, fraction);
+            return true;
         }
+        if (algorithm == Algorithm.CALENDAR_QUOTA || algorithm == Algorithm.FIXED_WINDOW) {
+            long end = limit.windowEndAt(now);
+            long used = windowUsed(seen, o, end) + amount;
+            if (used > limit.limit()) {
+                return false;
+            }
+            into[o] = end;
+            into[o + 1] = Math.min(used, Rule.MAX_LIMIT);
+            return true;
+        }
+        if (algorithm == Algorithm.SLIDING_WINDOW) {
+            long window = limit.windowMicros();
+            long start = Math.floorDiv(now, window) * window;
+            long current = slidingCurrent(seen, o, start);
+            long previous = slidingPrevious(seen, o, start, window);
+            if (slidingEstimate(limit, now, start, current, previous) + amount > limit.limit()) {
+                return false;
+            }
+            into[o] = start;
+            into[o + 1] = Math.min(current + amount, Rule.MAX_SLIDING_LIMIT);
+            into[o + 2] = previous;
+            return true;
+        }
+        throw new IllegalArgumentException("concurrency rules are decided with their leases");
     }
 
     private static long windowUsed(long[] s, int o, long end) {
@@ -200,7 +201,7 @@ public final class Algorithms {
                 long diff = clampedDiff(actual, estimated);
                 if (diff > 0) {
                     s[o + 1] = Math.min(s[o + 1] + diff, Rule.MAX_LIMIT);
-                } else if (diff < 0 && limit.windowEnd(limit.windowStart(reservedAt)) == currentEnd) {
+                } else if (diff < 0 && limit.windowEndAt(reservedAt) == currentEnd) {
                     s[o + 1] = Math.max(s[o + 1] + diff, 0);
                 }
             }
@@ -309,7 +310,7 @@ public final class Algorithms {
     }
 
     private static boolean evaluateWindow(Limit limit, long[] s, int o, long now, long amount, Outcome out, int i) {
-        long end = limit.windowEnd(limit.windowStart(now));
+        long end = limit.windowEndAt(now);
         long used = windowUsed(s, o, end);
         boolean allowed = used + amount <= limit.limit();
         long after = allowed ? used + amount : used;
@@ -384,7 +385,7 @@ public final class Algorithms {
     }
 
     private static long rollWindow(Limit limit, long[] s, int o, long now) {
-        long end = limit.windowEnd(limit.windowStart(now));
+        long end = limit.windowEndAt(now);
         if (s[o] != end) {
             s[o] = end;
             s[o + 1] = 0;

@@ -7,6 +7,8 @@ import dev.tollgate.policy.Rule;
 import dev.tollgate.policy.Scope;
 import dev.tollgate.store.Limit;
 import dev.tollgate.store.LimitSet;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -26,7 +28,19 @@ public final class CompiledPolicy {
      * @param limits the limits whose scope the subject has an id for, sorted by scope
      * @param planOrder the indexes of those limits in plan order, or null when that is their own order
      */
-    public record Variant(LimitSet limits, int[] planOrder) {
+    public record Variant(LimitSet limits, int[] planOrder, CompiledPolicy compiledFrom) {
+    }
+
+    // A subject's slot for the variant it was last decided with (Subject.compiledRules), private to it.
+    private static final VarHandle SUBJECT_RULES;
+
+    static {
+        try {
+            SUBJECT_RULES = MethodHandles.privateLookupIn(Subject.class, MethodHandles.lookup())
+                    .findVarHandle(Subject.class, "compiledRules", Object.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     /**
@@ -34,6 +48,7 @@ public final class CompiledPolicy {
      * (a user without a team skips the team rules), the {@link Variant} to apply, built the first time it is needed.
      */
     public static final class Compiled {
+        private final CompiledPolicy from;
         private final Limit[] limits;
         private final int[] planRanks;
         // The plan's scopes a subject may lack an id for (every subject has a user id, and global is everyone's), and
@@ -42,7 +57,8 @@ public final class CompiledPolicy {
         private final int alwaysPresent;
         private final Variant[] byScopesPresent = new Variant[1 << Scope.values().length];
 
-        private Compiled(Limit[] limits, int[] planRanks) {
+        private Compiled(CompiledPolicy from, Limit[] limits, int[] planRanks) {
+            this.from = from;
             this.limits = limits;
             this.planRanks = planRanks;
             this.optionalScopes = Arrays.stream(limits).map(Limit::scope).distinct()
@@ -97,7 +113,7 @@ public final class CompiledPolicy {
                 inPlanOrder &= order[i] == i;
             }
             return new Variant(LimitSet.of(kept.toArray(Limit[]::new)),
-                    inPlanOrder ? null : Arrays.stream(order).mapToInt(Integer::intValue).toArray());
+                    inPlanOrder ? null : Arrays.stream(order).mapToInt(Integer::intValue).toArray(), from);
         }
     }
 
@@ -109,12 +125,12 @@ public final class CompiledPolicy {
     public CompiledPolicy(Policy policy) {
         this.policy = policy;
         for (Plan plan : policy.plans().values()) {
-            byPlan.put(plan.name(), compile(plan.rules()));
+            byPlan.put(plan.name(), compile(this, plan.rules()));
         }
         for (String user : policy.overrides().keySet()) {
             Map<String, Compiled> plans = new HashMap<>();
             for (Plan plan : policy.plans().values()) {
-                plans.put(plan.name(), compile(policy.rulesFor(user, plan.name())));
+                plans.put(plan.name(), compile(this, policy.rulesFor(user, plan.name())));
             }
             byOverriddenUser.put(user, plans);
         }
@@ -140,7 +156,15 @@ public final class CompiledPolicy {
      * @throws IllegalArgumentException if the subject's plan is unknown
      */
     public Variant variantFor(Subject subject) {
-        return compiledFor(subject).variantFor(subject);
+        // Which rules apply depends only on the subject's ids and this policy, so a subject kept across calls keeps
+        // the answer: a field read instead of a look-up of its plan by name and of its scopes' variant. A variant
+        // holds only final fields, so one written by a racing thread is seen whole.
+        if (SUBJECT_RULES.get(subject) instanceof Variant known && known.compiledFrom() == this) {
+            return known;
+        }
+        Variant variant = compiledFor(subject).variantFor(subject);
+        SUBJECT_RULES.set(subject, variant);
+        return variant;
     }
 
     /**
@@ -157,7 +181,7 @@ public final class CompiledPolicy {
         return compiled;
     }
 
-    private static Compiled compile(List<Rule> rules) {
+    private static Compiled compile(CompiledPolicy from, List<Rule> rules) {
         List<Integer> sorted = new ArrayList<>();
         for (int i = 0; i < rules.size(); i++) {
             sorted.add(i);
@@ -169,6 +193,6 @@ public final class CompiledPolicy {
             ranks[i] = sorted.get(i);
             limits[i] = Limit.of(rules.get(ranks[i]));
         }
-        return new Compiled(limits, ranks);
+        return new Compiled(from, limits, ranks);
     }
 }

@@ -39,7 +39,8 @@ public final class DefaultGuard implements Guard {
         long id = ThreadLocalRandom.current().nextLong();
         DefaultReservation reservation = new DefaultReservation(store, variant.limits(), subject, estimate, id,
                 variant.planOrder());
-        return reservation.decided(store.apply(reservation));
+        store.decide(reservation);
+        return reservation;
     }
 
     @Override

@@ -9,7 +9,6 @@ import dev.tollgate.store.Correction;
 import dev.tollgate.store.Batch;
 import dev.tollgate.store.Limit;
 import dev.tollgate.store.LimitSet;
-import dev.tollgate.store.Outcome;
 import dev.tollgate.store.Store;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +27,6 @@ final class DefaultReservation extends Batch implements Reservation {
 
     private final Store store;
     private final int[] planOrder;
-    // Set once, by the guard, as soon as the store has decided, before the reservation is handed to anyone.
-    private Outcome outcome;
     private static final AtomicIntegerFieldUpdater<DefaultReservation> STATE =
             AtomicIntegerFieldUpdater.newUpdater(DefaultReservation.class, "state");
 
@@ -43,12 +40,6 @@ final class DefaultReservation extends Batch implements Reservation {
         this.planOrder = planOrder;
     }
 
-    /** Records what the store decided for this reservation's batch. */
-    DefaultReservation decided(Outcome outcome) {
-        this.outcome = outcome;
-        return this;
-    }
-
     @Override
     public String id() {
         return Long.toHexString(reservationId());
@@ -58,7 +49,7 @@ final class DefaultReservation extends Batch implements Reservation {
     public Decision decision() {
         Decision d = decision;
         if (d == null) {
-            d = Decisions.from(this, planOrder, outcome, id());
+            d = Decisions.from(this, planOrder, outcome(), id());
             decision = d;
         }
         return d;
@@ -66,7 +57,7 @@ final class DefaultReservation extends Batch implements Reservation {
 
     @Override
     public boolean allowed() {
-        return outcome.committed();
+        return charged();
     }
 
     @Override
@@ -113,12 +104,12 @@ final class DefaultReservation extends Batch implements Reservation {
     private void adjust(Charge actual) {
         List<Correction> corrections = new ArrayList<>(size());
         for (int i = 0, n = size(); i < n; i++) {
-            if (outcome.allowed(i)) { // dry-run rules that would have denied were not charged
+            if (allowedBy(i)) { // dry-run rules that would have denied were not charged
                 Limit limit = limit(i);
                 corrections.add(new Correction(limit, entity(i), amount(i), actual.amount(limit.rule().meter())));
             }
         }
-        store.adjust(new Adjustment(corrections, outcome.nowMicros(), reservationId()));
+        store.adjust(new Adjustment(corrections, decidedAtMicros(), reservationId()));
     }
 
     @Override

@@ -15,8 +15,10 @@ import java.util.Objects;
  * {@code i} through {@link #limit}, {@link #entity} and {@link #amount}: no operation objects are made on the way.
  * {@link #operations()} lists them for stores that want a list.
  *
- * <p>Only the guard's reservation extends it: a reservation is the batch it reserved, so a call makes one object
- * for both. Everything a store reads is final.
+ * <p>A batch also holds what its store decided ({@link Store#decide}), so that the guard's reservation, which
+ * extends it, is one object for the call, its operations and their outcome. The memory store records its usual
+ * decision as the published state it decided on, and an {@link Outcome} is made from it only when someone asks. Only
+ * the guard's reservation extends it. Everything a store reads is final.
  */
 public class Batch {
 
@@ -27,6 +29,15 @@ public class Batch {
     private List<Operation> operations;
     private final boolean commit;
     private final long reservationId;
+
+    // What a store decided: an outcome, or else the memory store's record of the state it decided on (an array that
+    // is never written again), its time, which operations allowed and whether it charged. Written once, by the
+    // deciding thread, before the batch is handed to anyone else.
+    private Outcome outcome;
+    private long[] decidedState;
+    private long decidedAtMicros;
+    private long allowedBits;
+    private boolean charged;
 
     /**
      * A batch of these operations.
@@ -106,6 +117,51 @@ public class Batch {
     /** A process-unique id; concurrency rules name their lease after it. */
     public final long reservationId() {
         return reservationId;
+    }
+
+    /** Records what a store decided for this batch: {@link Store#decide} does, once. */
+    public final void decided(Outcome decided) {
+        this.outcome = Objects.requireNonNull(decided, "outcome");
+    }
+
+    // The memory store's record of a decision made on one cell laid out for this batch's limit set: `state` is the
+    // published array it decided on, so each operation's state is at the set's offset in it.
+    final void decidedInPlace(long nowMicros, long[] state, long allowed, boolean charge) {
+        this.decidedState = state;
+        this.decidedAtMicros = nowMicros;
+        this.allowedBits = allowed;
+        this.charged = charge;
+    }
+
+    /**
+     * What the store decided for this batch. Made from the store's record the first time it is asked for if the store
+     * recorded no outcome of its own, and then possibly again on another thread: each is the same.
+     *
+     * @throws IllegalStateException if no store has decided this batch
+     */
+    public final Outcome outcome() {
+        if (outcome != null) {
+            return outcome;
+        }
+        if (decidedState == null) {
+            throw new IllegalStateException("no store has decided this batch yet");
+        }
+        return Outcome.deferredInPlace(decidedAtMicros, this, decidedState, limits.offsets, allowedBits, charged);
+    }
+
+    /** True if the store that decided this batch charged it: it asked to commit and no live rule denied. */
+    public final boolean charged() {
+        return outcome != null ? outcome.committed() : charged;
+    }
+
+    /** True if operation {@code i} allowed the call, in the store's decision. */
+    public final boolean allowedBy(int i) {
+        return outcome != null ? outcome.allowed(i) : (allowedBits & (1L << i)) != 0;
+    }
+
+    /** The store's time when it decided this batch. */
+    public final long decidedAtMicros() {
+        return outcome != null ? outcome.nowMicros() : decidedAtMicros;
     }
 
     /** The charge this batch puts on its limits, or null if it was given its operations. */

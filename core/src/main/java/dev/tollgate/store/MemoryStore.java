@@ -82,8 +82,25 @@ public final class MemoryStore implements Store {
         return new MemoryStore(Objects.requireNonNull(clock, "clock"), false);
     }
 
+    // What decideOn returns when it recorded its decision in the batch instead of making an outcome.
+    private static final Outcome RECORDED = new Outcome(0, 0);
+
     @Override
     public Outcome apply(Batch batch) {
+        return decideOn(batch, false);
+    }
+
+    @Override
+    public void decide(Batch batch) {
+        Outcome outcome = decideOn(batch, true);
+        if (outcome != RECORDED) {
+            batch.decided(outcome);
+        }
+    }
+
+    // Decides the batch. With `record`, the usual decision (one cell laid out for the batch's limits) is recorded in
+    // the batch, and RECORDED returned, so that no outcome is made for a reservation whose numbers no one reads.
+    private Outcome decideOn(Batch batch, boolean record) {
         int size = batch.size();
         // The clock is read before any lock, so the lock is held for the decision alone; cells keep time from going
         // back (Cell.LAST_MICROS).
@@ -105,7 +122,7 @@ public final class MemoryStore implements Store {
                 outcome = null;
                 for (int attempt = 0; stateSize >= 0; attempt++) {
                     outcome = set != null && cell.layout == set.oneCellLayout
-                            ? applyInPlace(cell, set, batch, clockNow)
+                            ? applyInPlace(cell, set, batch, clockNow, record)
                             : applyOptimistically(cell, batch, clockNow, stateSize);
                     if (outcome != LOST_RACE) {
                         break;
@@ -242,10 +259,10 @@ public final class MemoryStore implements Store {
 
     // applyOptimistically for the usual case, made apart because it is most of the store's work: a cell laid out
     // for the batch's limit set, so each rule's state is at the set's offset in any array of the cell long enough
-    // for them (a layout only ever grows at its end). A reserve decides each rule and writes its charge into the copy
-    // in one pass, so an allowed call works each rule but the first out once; a live denial drops the copy. The
-    // outcome reads the published array in place.
-    private static Outcome applyInPlace(Cell cell, LimitSet set, Batch batch, long clockNow) {
+    // for them (a layout only ever grows at its end). A reserve writes each rule's charge into a copy of the state as
+    // it decides the rule, so each rule is worked out once; a live denial drops the copy. The outcome reads the
+    // published array in place, and with `record` is not made at all: the batch keeps what it needs.
+    private static Outcome applyInPlace(Cell cell, LimitSet set, Batch batch, long clockNow, boolean record) {
         long[] state = cell.state;
         long version = Cell.version(state);
         if ((version & 1) != 0 || state.length < set.oneCellLength) {
@@ -254,23 +271,17 @@ public final class MemoryStore implements Store {
         long now = Math.max(clockNow, state[Cell.LAST_MICROS]);
         Limit[] limits = set.limits();
         int[] offsets = set.offsets;
-        // The copy is made once a rule allows, so that a denial by the first rule allocates nothing.
-        long[] next = null;
+        boolean commit = batch.commit();
+        // Copying before the first rule costs a denial a copy it drops, but spares an allowed call working out its
+        // first rule twice (to decide, then to charge), and allowed calls are the many.
+        long[] next = commit ? state.clone() : null;
         long allowed = 0;
         boolean liveDenied = false;
         for (int i = 0; i < limits.length; i++) {
             Limit limit = limits[i];
-            long amount = batch.amount(i);
-            boolean allows;
-            if (next != null) {
-                allows = Algorithms.chargeIfAllowed(limit, state, next, offsets[i], now, amount);
-            } else {
-                allows = Algorithms.allows(limit, state, offsets[i], now, amount);
-                if (allows && !liveDenied && batch.commit()) {
-                    next = state.clone();
-                    Algorithms.chargeIfAllowed(limit, state, next, offsets[i], now, amount);
-                }
-            }
+            boolean allows = next != null
+                    ? Algorithms.chargeIfAllowed(limit, state, next, offsets[i], now, batch.amount(i))
+                    : Algorithms.allows(limit, state, offsets[i], now, batch.amount(i));
             if (allows) {
                 allowed |= 1L << i;
             } else if (limit.live()) {
@@ -280,13 +291,17 @@ public final class MemoryStore implements Store {
         }
         // A reserve that no live rule denied is committed even if it charged nothing (every rule a dry-run one that
         // would have denied); there is then nothing to publish.
-        boolean commit = batch.commit() && !liveDenied;
-        if (next != null) {
+        commit &= !liveDenied;
+        if (next != null && allowed != 0) {
             next[Cell.VERSION] = version + 2;
             next[Cell.LAST_MICROS] = now;
             if (!cell.publish(state, next)) {
                 return LOST_RACE;
             }
+        }
+        if (record) {
+            batch.decidedInPlace(now, state, allowed, commit);
+            return RECORDED;
         }
         return Outcome.deferredInPlace(now, batch, state, offsets, allowed, commit);
     }

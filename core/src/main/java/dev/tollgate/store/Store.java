@@ -16,6 +16,16 @@ public interface Store extends AutoCloseable {
     Outcome apply(Batch batch);
 
     /**
+     * Decides the batch as {@link #apply} does and records the outcome in it, for {@link Batch#outcome()} and the
+     * batch's other accessors to read. The guard decides its reservations this way, so that a store may record what
+     * it decided without making an {@link Outcome} until someone asks for one: the memory store's usual path makes
+     * none, as a reservation that is only settled never needs one.
+     */
+    default void decide(Batch batch) {
+        batch.decided(apply(batch));
+    }
+
+    /**
      * Moves each charged rule from its estimate to its actual amount and ends the reservation's concurrency
      * leases. A surplus is refunded to the window it was charged in (if that window is still current); extra
      * usage is charged now, as debt, even past the limit.
