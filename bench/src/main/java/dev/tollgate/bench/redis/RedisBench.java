@@ -188,7 +188,8 @@ public final class RedisBench {
                                     int seconds, int warmup) throws Exception {
         for (int c : callers) {
             System.out.println();
-            System.out.println("## Interleaved at " + c + " callers: raw EVALSHA (store's client), tollgate 1 rule, 3 rules, one hot subject");
+            System.out.println("## Interleaved at " + c + " callers: raw EVALSHA (store's client; timed, then untimed wait),"
+                    + " tollgate 1 rule, 3 rules, one hot subject");
             header();
             List<double[]> rounds = new ArrayList<>();
             for (int i = 0; i < pairs; i++) {
