@@ -209,9 +209,8 @@ public final class Limit {
             if (nowMicros >= period[0] && nowMicros < period[1]) {
                 return period[1];
             }
-            return windowEnd(windowStart(nowMicros));
         }
-        return Math.floorDiv(nowMicros, windowMicros) * windowMicros + windowMicros;
+        return windowEnd(windowStart(nowMicros));
     }
 
     /** Fixed/sliding windows and calendar quotas: the end of the window or period that starts at {@code startMicros}. */
