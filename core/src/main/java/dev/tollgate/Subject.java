@@ -146,7 +146,13 @@ public final class Subject {
 
     @Override
     public int hashCode() {
-        return Objects.hash(userId, plan, team, org, key, ip);
+        // Not Objects.hash: its varargs array would be allocated on every call of a subject used as a map key.
+        int h = userId.hashCode();
+        h = 31 * h + plan.hashCode();
+        h = 31 * h + Objects.hashCode(team);
+        h = 31 * h + Objects.hashCode(org);
+        h = 31 * h + Objects.hashCode(key);
+        return 31 * h + Objects.hashCode(ip);
     }
 
     @Override
