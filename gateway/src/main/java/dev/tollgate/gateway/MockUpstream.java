@@ -8,11 +8,13 @@ import dev.tollgate.gateway.internal.Http;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +31,9 @@ import org.eclipse.jetty.util.Callback;
  * completions, embeddings and Anthropic messages, streaming and not. It answers every model with the same words and
  * reports realistic usage: input counted from the request's text (about four characters a token), a configurable
  * number of output tokens (capped by the request's max tokens), cached input and, for reasoning models, reasoning
- * tokens. Every answer it gives is logged in {@link #reports()}, so tests can compare what Tollgate settled with
- * what the upstream reported.
+ * tokens. The last {@value #KEPT_REPORTS} answers it gave are kept in {@link #reports()}, so tests can compare what
+ * Tollgate settled with what the upstream reported; older ones are dropped, so that a mock serving a long-running
+ * gateway (the built-in one of {@code tollgate serve} shares the gateway's heap) holds a bounded amount of memory.
  *
  * <p>Faults for tests are queued with {@link #nextFault}: the next request answers with it. Streams can be slowed
  * down to one token every {@code tokenDelay}, for the streaming benchmark.
@@ -75,13 +78,16 @@ public final class MockUpstream implements AutoCloseable {
     static final String[] WORDS = {" the", " budget", " is", " enforced", " by", " a", " token", " bucket", " and",
         " every", " call", " is", " settled", " at", " its", " real", " cost", "."};
 
+    /** How many of the latest answers {@link #reports()} keeps. */
+    static final int KEPT_REPORTS = 10_000;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Server server;
     private final Config.MockConfig settings;
     private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<Report> reports = new ConcurrentLinkedQueue<>();
-    private final Map<String, String> lastHeaders = new ConcurrentHashMap<>();
+    private final ArrayDeque<Report> reports = new ArrayDeque<>(); // guarded by itself
+    private volatile Map<String, String> lastHeaders = Map.of();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong abandoned = new AtomicLong();
     private final AtomicLong ids = new AtomicLong();
@@ -125,15 +131,28 @@ public final class MockUpstream implements AutoCloseable {
         faults.add(fault);
     }
 
-    /** Every answer given so far, in order. */
+    /** The answers given so far, in order: all of them, or the last {@value #KEPT_REPORTS}. */
     public List<Report> reports() {
-        return new ArrayList<>(reports);
+        synchronized (reports) {
+            return new ArrayList<>(reports);
+        }
     }
 
     /** Forgets the reports and queued faults. */
     public void reset() {
-        reports.clear();
+        synchronized (reports) {
+            reports.clear();
+        }
         faults.clear();
+    }
+
+    void report(Report report) {
+        synchronized (reports) {
+            if (reports.size() == KEPT_REPORTS) {
+                reports.removeFirst();
+            }
+            reports.addLast(report);
+        }
     }
 
     /** The number of requests received. */
@@ -148,7 +167,7 @@ public final class MockUpstream implements AutoCloseable {
 
     /** The headers of the last request, by lower-case name. */
     public Map<String, String> lastHeaders() {
-        return Map.copyOf(lastHeaders);
+        return lastHeaders;
     }
 
     @Override
@@ -180,8 +199,9 @@ public final class MockUpstream implements AutoCloseable {
 
     private void serve(Request request, Response response) throws IOException, InterruptedException {
         requests.incrementAndGet();
-        lastHeaders.clear();
-        request.getHeaders().forEach(f -> lastHeaders.put(f.getLowerCaseName(), f.getValue()));
+        Map<String, String> headers = new HashMap<>();
+        request.getHeaders().forEach(f -> headers.put(f.getLowerCaseName(), f.getValue()));
+        lastHeaders = Collections.unmodifiableMap(headers);
         String path = request.getHttpURI().getPath();
         boolean anthropic = path.equals("/v1/messages");
         if (request.getMethod().equals("GET") && path.equals("/v1/models")) {
@@ -238,7 +258,7 @@ public final class MockUpstream implements AutoCloseable {
                 default -> messages(u);
             };
             Http.json(response, 200, answer);
-            reports.add(new Report(path, model, input, cached, output, reasoning, output, true));
+            report(new Report(path, model, input, cached, output, reasoning, output, true));
             return;
         }
         int cutAfter = fault instanceof Fault.CutStream c ? c.tokens() : -1;
@@ -325,15 +345,15 @@ public final class MockUpstream implements AutoCloseable {
                 }
             }
             if (cutAfter >= 0) {
-                reports.add(new Report(path, model, input, cached, output, reasoning, sent, false));
+                report(new Report(path, model, input, cached, output, reasoning, sent, false));
                 throw new CutHere();
             }
             Http.end(response);
             boolean usageSent = complete && (!path.startsWith("/v1/chat") && !path.startsWith("/v1/completions") || includeUsage);
-            reports.add(new Report(path, model, input, cached, output, reasoning, sent, usageSent));
+            report(new Report(path, model, input, cached, output, reasoning, sent, usageSent));
         } catch (IOException e) {
             abandoned.incrementAndGet();
-            reports.add(new Report(path, model, input, cached, output, reasoning, sent, false));
+            report(new Report(path, model, input, cached, output, reasoning, sent, false));
             throw e;
         }
     }
