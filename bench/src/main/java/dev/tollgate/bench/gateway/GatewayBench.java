@@ -38,6 +38,11 @@ import org.eclipse.jetty.io.Content;
  * with a fixed number of requests in flight. Every server runs in its own process; the generator shares the
  * machine with them.
  *
+ * <p>The direct path and Tollgate's are measured interleaved, one second of each in turn at the same rate, so that
+ * both sample the same moments of a shared, noisy machine: their difference, the "added" latency, is then the
+ * gateway's, not a difference between two stretches of time. Every path is warmed up open-loop and then closed-loop
+ * (tens of thousands of calls, so that the JIT has compiled the paths measured) before the first repetition.
+ *
  * <pre>
  * ./mvnw -q -pl gateway,bench -am package -DskipTests
  * java -cp bench/target/tollgate-bench-0.1.0-SNAPSHOT.jar:... dev.tollgate.bench.gateway.GatewayBench \
@@ -66,6 +71,9 @@ public final class GatewayBench {
             b.run();
         } finally {
             b.stopAll();
+            if (b.client != null) {
+                b.client.stop(); // its threads are not daemons: a failed run would otherwise never exit
+            }
         }
     }
 
@@ -97,17 +105,31 @@ public final class GatewayBench {
 
         if (what.contains("latency") || what.contains("redis")) {
             int mockPort = freePort();
-            Process mockProcess = start("mock", List.of(java(), "-Xmx1g", "-jar", jar, "mock-upstream", "--port",
-                    "" + mockPort, "--output-tokens", "50"), mockPort);
+            // a fixed heap: a mock resizing its heap pauses for tens of milliseconds, on every path's measurement
+            List<String> mockCommand = new ArrayList<>(List.of(java(), "-Xms1g", "-Xmx1g"));
+            if (!opt("mock-jvm", "").isEmpty()) {
+                mockCommand.addAll(List.of(opt("mock-jvm", "").split(" ")));
+            }
+            mockCommand.addAll(List.of("-jar", jar, "mock-upstream", "--port", "" + mockPort, "--output-tokens", "50"));
+            Process mockProcess = start("mock", mockCommand, mockPort);
             String mock = "http://127.0.0.1:" + mockPort + "/v1/chat/completions";
             Map<String, Target> targets = new LinkedHashMap<>();
             targets.put("direct to mock", new Target(mock, i -> "sk-bench", List.of(), mockProcess));
             if (what.contains("latency")) {
                 int tgPort = freePort();
                 Path config = config(mockPort, null);
-                Process tollgate = start("tollgate", tollgate(jar, config, tgPort), tgPort);
+                Process tollgate = start("tollgate", tollgate(jar, config, tgPort, opt("tollgate-jvm", "")), tgPort);
                 targets.put("Tollgate (memory)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
                         GatewayBench::key, List.of(), tollgate));
+                // An A/B of two builds or two sets of JVM options, measured interleaved with the others: the
+                // second gateway is "Tollgate B", started from --compare-jar (default: --jar) with --compare-jvm.
+                if (opts.containsKey("compare-jar") || opts.containsKey("compare-jvm")) {
+                    int bPort = freePort();
+                    List<String> command = tollgate(opt("compare-jar", jar), config, bPort, opt("compare-jvm", ""));
+                    Process b = start("tollgate-b", command, bPort);
+                    targets.put("Tollgate B (memory)", new Target("http://127.0.0.1:" + bPort
+                            + "/v1/chat/completions", GatewayBench::key, List.of(), b));
+                }
                 if (!portkey.isEmpty()) {
                     int pkPort = freePort();
                     Process node = start("portkey", List.of("node", portkey, "--port=" + pkPort, "--headless"), pkPort);
@@ -121,7 +143,7 @@ public final class GatewayBench {
                 start("redis", List.of(redisServer, "--port", "" + redisPort, "--save", "", "--appendonly", "no"), redisPort);
                 int tgPort = freePort();
                 Path config = config(mockPort, "redis://127.0.0.1:" + redisPort);
-                Process tollgate = start("tollgate-redis", tollgate(jar, config, tgPort), tgPort);
+                Process tollgate = start("tollgate-redis", tollgate(jar, config, tgPort, opt("tollgate-jvm", "")), tgPort);
                 targets.put("Tollgate (Redis)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
                         GatewayBench::key, List.of(), tollgate));
             }
@@ -129,13 +151,14 @@ public final class GatewayBench {
             if (peer != null) {
                 targets.put("Portkey 1.15.2", peer); // the peer last; see below
             }
-            for (Target t : targets.values()) { // warm every path up once, JIT included
-                openLoop(t, 500, warmup);
-            }
             int repeat = Integer.parseInt(opt("repeat", "1"));
             int[] rates = parseInts(opt("rates", "500,1000,2000"));
             int[] peerRates = parseInts(opt("peer-rates", opt("rates", "500,1000,2000")));
             int inflight = Integer.parseInt(opt("inflight", "128"));
+            for (Target t : targets.values()) { // warm every path up once, JIT included: a few thousand calls are
+                openLoop(t, 500, warmup);        // not enough for C2 to compile a call's path, a closed loop's are
+                closedLoop(t, inflight, warmup);
+            }
             // results.get(path).get(rate) holds one Stats per repetition; rate 0 is the closed-loop maximum
             Map<String, Map<Integer, List<Stats>>> results = new LinkedHashMap<>();
             for (int rep = 1; rep <= repeat; rep++) {
@@ -145,13 +168,28 @@ public final class GatewayBench {
                 out("| rate (rps) | path | p50 | p99 | p99.9 | max | added p50 | added p99 | errors | 429s "
                         + "| overhead p50 | overhead p99 | overhead p99.9 | overhead max | server CPU per call |");
                 out("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-                // Path by path, every rate, the peer last: a path pushed past saturation keeps a backlog for a
-                // while, and that backlog must not land on another path's measurement.
+                // Rate by rate, the paths interleaved second by second; the peer last, alone: a path pushed past
+                // saturation keeps a backlog for a while, and that backlog must not land on another path's
+                // measurement.
+                Map<String, Target> ours = new LinkedHashMap<>(targets);
+                ours.values().remove(peer);
+                Map<String, Map<Integer, Stats>> measured = new LinkedHashMap<>();
+                for (int rate : rates) {
+                    interleaved(ours, rate, seconds).forEach((path, s) ->
+                            measured.computeIfAbsent(path, k -> new LinkedHashMap<>()).put(rate, s));
+                }
+                if (peer != null) {
+                    for (int rate : peerRates) {
+                        openLoop(peer, rate, 2); // settle at the rate before measuring
+                        measured.computeIfAbsent("Portkey 1.15.2", k -> new LinkedHashMap<>())
+                                .put(rate, openLoop(peer, rate, seconds));
+                    }
+                }
                 List<String> rows = new ArrayList<>();
                 for (Map.Entry<String, Target> e : targets.entrySet()) {
-                    for (int rate : e.getValue() == peer ? peerRates : rates) {
-                        openLoop(e.getValue(), rate, 2); // settle at the rate before measuring
-                        Stats s = openLoop(e.getValue(), rate, seconds);
+                    for (Map.Entry<Integer, Stats> m : measured.get(e.getKey()).entrySet()) {
+                        int rate = m.getKey();
+                        Stats s = m.getValue();
                         results.computeIfAbsent(e.getKey(), k -> new LinkedHashMap<>())
                                 .computeIfAbsent(rate, k -> new ArrayList<>()).add(s);
                         // a peer's rate that the direct path did not run has no "added" figures
@@ -249,34 +287,78 @@ public final class GatewayBench {
     }
 
     Stats openLoop(Target t, int rate, int seconds) throws InterruptedException {
-        Recorder recorder = new Recorder(3);
-        Recorder overheads = new Recorder(3);
-        AtomicLong errors = new AtomicLong();
-        AtomicLong limited = new AtomicLong();
-        long total = (long) rate * seconds;
-        CountDownLatch done = new CountDownLatch((int) total);
-        long interval = 1_000_000_000L / rate;
-        long cpuBefore = t.cpuMicros();
-        long start = System.nanoTime() + 10_000_000L;
-        for (int i = 0; i < total; i++) {
-            long due = start + i * interval;
-            long wait;
-            while ((wait = due - System.nanoTime()) > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            request(t, i, BODY).send(result -> {
-                recorder.recordValue(Math.max(1, (System.nanoTime() - due) / 1_000));
-                overhead(result, overheads);
-                count(result, errors, limited);
-                done.countDown();
-            });
+        Sample sample = new Sample(rate);
+        sample.run(t, seconds);
+        return sample.stats();
+    }
+
+    /**
+     * The paths measured in turn, one second each, {@code seconds} times, at {@code rate}: each path's figures are
+     * taken over the same stretch of time as the others'.
+     */
+    Map<String, Stats> interleaved(Map<String, Target> paths, int rate, int seconds) throws InterruptedException {
+        Map<String, Sample> samples = new LinkedHashMap<>();
+        for (Map.Entry<String, Target> e : paths.entrySet()) {
+            openLoop(e.getValue(), rate, 1); // settle at the rate before measuring
+            samples.put(e.getKey(), new Sample(rate));
         }
-        done.await(60, TimeUnit.SECONDS);
-        double cpuPerCall = (double) (t.cpuMicros() - cpuBefore) / Math.max(1, total - done.getCount());
-        Histogram h = recorder.getIntervalHistogram();
-        return new Stats(h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-                h.getMaxValue(), errors.get() + done.getCount(), limited.get(), rate,
-                Overhead.of(overheads.getIntervalHistogram()), cpuPerCall);
+        for (int second = 0; second < seconds; second++) {
+            for (Map.Entry<String, Target> e : paths.entrySet()) {
+                samples.get(e.getKey()).run(e.getValue(), 1);
+            }
+        }
+        Map<String, Stats> stats = new LinkedHashMap<>();
+        samples.forEach((path, sample) -> stats.put(path, sample.stats()));
+        return stats;
+    }
+
+    /** One path's open-loop measurement at one rate, taken in one stretch or several. */
+    final class Sample {
+        final int rate;
+        final Recorder latencies = new Recorder(3);
+        final Recorder overheads = new Recorder(3);
+        final AtomicLong errors = new AtomicLong();
+        final AtomicLong limited = new AtomicLong();
+        long sent;
+        long unanswered;
+        long cpuMicros;
+
+        Sample(int rate) {
+            this.rate = rate;
+        }
+
+        /** Sends {@code rate} requests a second for {@code seconds}, then waits for their answers. */
+        void run(Target t, int seconds) throws InterruptedException {
+            long total = (long) rate * seconds;
+            CountDownLatch done = new CountDownLatch((int) total);
+            long interval = 1_000_000_000L / rate;
+            long cpuBefore = t.cpuMicros();
+            long start = System.nanoTime() + 10_000_000L;
+            for (int i = 0; i < total; i++) {
+                long due = start + i * interval;
+                long wait;
+                while ((wait = due - System.nanoTime()) > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                request(t, (int) (sent + i), BODY).send(result -> {
+                    latencies.recordValue(Math.max(1, (System.nanoTime() - due) / 1_000));
+                    overhead(result, overheads);
+                    count(result, errors, limited);
+                    done.countDown();
+                });
+            }
+            done.await(60, TimeUnit.SECONDS);
+            cpuMicros += t.cpuMicros() - cpuBefore;
+            sent += total;
+            unanswered += done.getCount();
+        }
+
+        Stats stats() {
+            Histogram h = latencies.getIntervalHistogram();
+            return new Stats(h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+                    h.getMaxValue(), errors.get() + unanswered, limited.get(), rate,
+                    Overhead.of(overheads.getIntervalHistogram()), (double) cpuMicros / Math.max(1, sent - unanswered));
+        }
     }
 
     /** Records the gateway's reported overhead of an answer that carries it. */
@@ -441,7 +523,7 @@ public final class GatewayBench {
                 "--output-tokens", opt("stream-tokens", "400"), "--token-delay", "50ms"), mockPort);
         int tgPort = freePort();
         Path config = config(mockPort, null);
-        Process gateway = start("tollgate-streams", tollgate(jar, config, tgPort), tgPort);
+        Process gateway = start("tollgate-streams", tollgate(jar, config, tgPort, opt("tollgate-jvm", "")), tgPort);
         Target t = new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions", GatewayBench::key, List.of(),
                 gateway);
         CountDownLatch firstBytes = new CountDownLatch(count);
@@ -580,11 +662,11 @@ public final class GatewayBench {
      * The command that starts Tollgate: the JVM options of gateway/jvm.options (as ./tollgate serve uses them), then
      * --tollgate-jvm's.
      */
-    List<String> tollgate(String jar, Path config, int port) throws IOException {
+    List<String> tollgate(String jar, Path config, int port, String extraJvmOptions) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(java()));
         cmd.addAll(jvmOptions());
-        if (!opt("tollgate-jvm", "").isEmpty()) {
-            cmd.addAll(List.of(opt("tollgate-jvm", "").split(" ")));
+        if (!extraJvmOptions.isEmpty()) {
+            cmd.addAll(List.of(extraJvmOptions.split(" ")));
         }
         cmd.addAll(List.of("-jar", jar, "serve", "--config", config.toString(), "--port", "" + port));
         return cmd;
