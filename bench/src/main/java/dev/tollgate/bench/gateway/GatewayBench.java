@@ -529,15 +529,22 @@ public final class GatewayBench {
         CountDownLatch firstBytes = new CountDownLatch(count);
         CountDownLatch finished = new CountDownLatch(count);
         AtomicLong failed = new AtomicLong();
+        Map<String, AtomicLong> failures = new java.util.concurrent.ConcurrentSkipListMap<>(); // why, how often
         AtomicLong bytes = new AtomicLong();
         long began = System.nanoTime();
         for (int i = 0; i < count; i++) {
             boolean[] first = {false};
-            request(t, i, STREAM_BODY).timeout(900, TimeUnit.SECONDS)
+            // Two cores cannot carry 5,000 streams' events at full speed through three processes: a stream may wait
+            // minutes for its first bytes. The generator waits as long as the gateway's config does (longer than
+            // its client's idle timeout of 120 s), so that the test counts waiting streams, not dropped ones.
+            request(t, i, STREAM_BODY).timeout(900, TimeUnit.SECONDS).idleTimeout(900, TimeUnit.SECONDS)
                     .onResponseContentSource((response, source) -> drain(source, first, firstBytes, bytes))
                     .send(result -> {
                         if (result.isFailed() || result.getResponse().getStatus() != 200) {
                             failed.incrementAndGet();
+                            String why = result.isFailed() ? String.valueOf(result.getFailure())
+                                    : "HTTP " + result.getResponse().getStatus();
+                            failures.computeIfAbsent(why, k -> new AtomicLong()).incrementAndGet();
                             if (!first[0]) {
                                 first[0] = true;
                                 firstBytes.countDown();
@@ -572,6 +579,9 @@ public final class GatewayBench {
         out("");
         out(String.format(Locale.ROOT, "- all %d streams open and streaming after %.1f s; all finished after %.1f s; failed: %d; bytes received: %d",
                 count, openSeconds, allSeconds, failed.get(), bytes.get()));
+        if (!failures.isEmpty()) {
+            out("- why the failed ones failed (as the load generator saw it): " + failures);
+        }
         out("- gateway /health once every stream had its first bytes: " + health);
         out("- gateway process at that moment: " + threads);
         out("- heap (jcmd GC.heap_info) while open: " + firstLine(heapBefore));
