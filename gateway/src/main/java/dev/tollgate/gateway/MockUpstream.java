@@ -365,6 +365,8 @@ public final class MockUpstream implements AutoCloseable {
         }
     }
 
+    private static final long PAUSE_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private final class Streamer {
         private final Response response;
 
@@ -372,17 +374,27 @@ public final class MockUpstream implements AutoCloseable {
             this.response = response;
         }
 
+        /**
+         * Waits one token's delay, in sleeps of at most {@link #PAUSE_SLICE_NANOS} so that a stopping mock ends its
+         * streams promptly. Not a timed wait on the shared {@code stopping} latch: with thousands of streams waiting
+         * on one latch, every timeout walked the latch's whole wait queue to unlink itself, work that grew with the
+         * square of the streams and starved the mock's own threads (docs/gateway-benchmarks.md, the stream runs of
+         * 2026-11-30).
+         */
         void pause() throws IOException {
-            Duration d = settings.tokenDelay();
-            if (!d.isZero()) {
-                try {
-                    if (stopping.await(d.toNanos(), TimeUnit.NANOSECONDS)) {
+            long remaining = settings.tokenDelay().toNanos();
+            try {
+                while (remaining > 0) {
+                    long slice = Math.min(remaining, PAUSE_SLICE_NANOS);
+                    Thread.sleep(Duration.ofNanos(slice));
+                    remaining -= slice;
+                    if (stopping.getCount() == 0) {
                         throw new IOException("mock upstream stopping");
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted", e);
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
             }
         }
 
