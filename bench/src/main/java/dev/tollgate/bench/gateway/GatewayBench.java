@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -107,9 +108,7 @@ public final class GatewayBench {
             int mockPort = freePort();
             // a fixed heap: a mock resizing its heap pauses for tens of milliseconds, on every path's measurement
             List<String> mockCommand = new ArrayList<>(List.of(java(), "-Xms1g", "-Xmx1g"));
-            if (!opt("mock-jvm", "").isEmpty()) {
-                mockCommand.addAll(List.of(opt("mock-jvm", "").split(" ")));
-            }
+            addOptions(mockCommand, opt("mock-jvm", ""));
             mockCommand.addAll(List.of("-jar", jar, "mock-upstream", "--port", "" + mockPort, "--output-tokens", "50"));
             Process mockProcess = start("mock", mockCommand, mockPort);
             String mock = "http://127.0.0.1:" + mockPort + "/v1/chat/completions";
@@ -529,7 +528,7 @@ public final class GatewayBench {
         CountDownLatch firstBytes = new CountDownLatch(count);
         CountDownLatch finished = new CountDownLatch(count);
         AtomicLong failed = new AtomicLong();
-        Map<String, AtomicLong> failures = new java.util.concurrent.ConcurrentSkipListMap<>(); // why, how often
+        Map<String, AtomicLong> failures = new ConcurrentSkipListMap<>(); // why, how often
         AtomicLong bytes = new AtomicLong();
         long began = System.nanoTime();
         for (int i = 0; i < count; i++) {
@@ -675,11 +674,16 @@ public final class GatewayBench {
     List<String> tollgate(String jar, Path config, int port, String extraJvmOptions) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(java()));
         cmd.addAll(jvmOptions());
-        if (!extraJvmOptions.isEmpty()) {
-            cmd.addAll(List.of(extraJvmOptions.split(" ")));
-        }
+        addOptions(cmd, extraJvmOptions);
         cmd.addAll(List.of("-jar", jar, "serve", "--config", config.toString(), "--port", "" + port));
         return cmd;
+    }
+
+    /** Adds space-separated options (from --tollgate-jvm, --compare-jvm, --mock-jvm) to a command; none if empty. */
+    static void addOptions(List<String> command, String options) {
+        if (!options.isEmpty()) {
+            command.addAll(List.of(options.split(" ")));
+        }
     }
 
     List<String> jvmOptions() throws IOException {
