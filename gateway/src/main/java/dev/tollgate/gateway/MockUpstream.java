@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.gateway.internal.Http;
+import dev.tollgate.providers.internal.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -81,7 +82,7 @@ public final class MockUpstream implements AutoCloseable {
     /** How many of the latest answers {@link #reports()} keeps. */
     static final int KEPT_REPORTS = 10_000;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.newMapper();
 
     private final Server server;
     private final Config.MockConfig settings;

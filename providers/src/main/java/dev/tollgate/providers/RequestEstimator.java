@@ -8,6 +8,7 @@ import dev.tollgate.cost.ModelCatalog;
 import dev.tollgate.cost.ModelPrice;
 import dev.tollgate.cost.TokenCounter;
 import dev.tollgate.cost.UnknownModelException;
+import dev.tollgate.providers.internal.Json;
 import dev.tollgate.tokenizer.ChatMessage;
 import dev.tollgate.tokenizer.ChatTokenCounter;
 import dev.tollgate.tokenizer.ImageTokens;
@@ -48,7 +49,7 @@ public final class RequestEstimator {
     /** The most choices ({@code n}) a request may ask for, as OpenAI allows. */
     public static final long MAX_CHOICES = 128;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.newMapper();
 
     private final ModelCatalog catalog;
     private final long defaultMaxOutputTokens;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tollgate.cost.TokenCounter;
 import dev.tollgate.cost.Usage;
+import dev.tollgate.providers.internal.Json;
 import dev.tollgate.tokenizer.Tokenizers;
 import java.io.IOException;
 
@@ -17,7 +18,7 @@ import java.io.IOException;
  */
 public final class UsageMeters {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    static final ObjectMapper JSON = Json.newMapper();
 
     private UsageMeters() {}
 

@@ -17,6 +17,7 @@ import dev.tollgate.providers.InvalidRequestException;
 import dev.tollgate.providers.RequestEstimate;
 import dev.tollgate.providers.RequestEstimator;
 import dev.tollgate.providers.UsageMeters;
+import dev.tollgate.providers.internal.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -49,7 +50,7 @@ import org.eclipse.jetty.server.Response;
  */
 public final class DecisionApi implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.newMapper();
     private static final Format FORMAT = Format.OPENAI;
 
     private final Guard guard;
