@@ -131,6 +131,18 @@ public final class GatewayBench {
                     targets.put("Tollgate B (memory)", new Target("http://127.0.0.1:" + bPort
                             + "/v1/chat/completions", GatewayBench::key, List.of(), b));
                 }
+                // Jetty's stock reverse proxy, with the gateway's JVM options: the HTTP stack's share of the added
+                // latency, with no keys, budgets or metering (JettyProxy)
+                if (Boolean.parseBoolean(opt("jetty-proxy", "false"))) {
+                    int jpPort = freePort();
+                    List<String> command = new ArrayList<>(List.of(java()));
+                    command.addAll(jvmOptions());
+                    command.addAll(List.of("-cp", System.getProperty("java.class.path"), JettyProxy.class.getName(),
+                            "" + jpPort, "" + mockPort));
+                    Process proxy = start("jetty-proxy", command, jpPort);
+                    targets.put("Jetty proxy, no budgets", new Target("http://127.0.0.1:" + jpPort
+                            + "/v1/chat/completions", i -> "sk-bench", List.of(), proxy));
+                }
                 if (!portkey.isEmpty()) {
                     int pkPort = freePort();
                     Process node = start("portkey", List.of("node", portkey, "--port=" + pkPort, "--headless"), pkPort);
