@@ -16,9 +16,12 @@ import dev.tollgate.gateway.internal.Upstream;
 import dev.tollgate.providers.Endpoint;
 import dev.tollgate.providers.RequestEstimator;
 import dev.tollgate.store.Store;
+import dev.tollgate.tokenizer.OpenAiEncoding;
+import dev.tollgate.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -102,6 +105,9 @@ public final class Gateway implements AutoCloseable {
         ModelCatalog catalog = config.catalog();
         RequestEstimator estimator = RequestEstimator.builder(catalog)
                 .defaultMaxOutputTokens(config.defaultMaxOutputTokens()).build();
+        long preloading = System.nanoTime();
+        Set<OpenAiEncoding> encodings = Tokenizers.preload(servedModels(config, catalog));
+        LOG.debug("token counters of {} loaded in {} ms", encodings, (System.nanoTime() - preloading) / 1_000_000);
         Keys keys = new Keys(config.keys(), config.serviceKeyHashes());
         Server server = Http.eventLoopServer(config.host(), config.port(), "tollgate");
         Upstream upstream = new Upstream(wired.openai(), wired.anthropic(), Http.upstreamClient(server));
@@ -259,19 +265,16 @@ public final class Gateway implements AutoCloseable {
         calls.serve(endpoint, subject, request, response);
     }
 
+    /** The models this gateway serves: those the configuration allows, or else every model of the price table. */
+    private static List<String> servedModels(Config config, ModelCatalog catalog) {
+        return config.models().isEmpty() ? catalog.models().stream().map(ModelPrice::model).toList() : config.models();
+    }
+
     private void listModels(Subject subject, Format format, Response response) throws IOException {
-        List<String> ids = new ArrayList<>();
+        List<String> ids = servedModels(config, catalog);
         List<String> owners = new ArrayList<>();
-        if (config.models().isEmpty()) {
-            for (ModelPrice p : catalog.models()) {
-                ids.add(p.model());
-                owners.add(p.provider());
-            }
-        } else {
-            for (String m : config.models()) {
-                ids.add(m);
-                owners.add(catalog.find(m).map(ModelPrice::provider).orElse("tollgate"));
-            }
+        for (String m : ids) {
+            owners.add(catalog.find(m).map(ModelPrice::provider).orElse("tollgate"));
         }
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < ids.size(); i++) {
