@@ -59,6 +59,12 @@ public final class MockUpstream implements AutoCloseable {
 
         /** Answer normally, but only once {@code release} is counted down (or the mock stops). */
         record Held(CountDownLatch release) implements Fault {}
+
+        /**
+         * Answer normally, with a {@code Set-Cookie} header, as providers behind a CDN do (OpenAI's answers carry
+         * Cloudflare's {@code __cf_bm}).
+         */
+        record SetsCookie(String cookie) implements Fault {}
     }
 
     /**
@@ -239,6 +245,9 @@ public final class MockUpstream implements AutoCloseable {
             while (stopping.getCount() > 0 && !held.release().await(100, TimeUnit.MILLISECONDS)) {
                 // waiting for the test to release the answer
             }
+        }
+        if (fault instanceof Fault.SetsCookie sets) {
+            response.getHeaders().add(HttpHeader.SET_COOKIE, sets.cookie());
         }
         String model = req.path("model").asText("mock-model");
         long input = inputTokens(req);

@@ -158,6 +158,20 @@ class BadInputTest {
     }
 
     @Test
+    void aCookieTheProviderSetsReachesNeitherTheNextUsersCallNorTheClient() throws Exception {
+        f = GatewayFixture.start();
+        f.mock.nextFault(new MockUpstream.Fault.SetsCookie("__cf_bm=alices-session; path=/; HttpOnly"));
+        HttpResponse<String> first = f.post("/v1/chat/completions", CHAT, ALICE);
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(first.headers().firstValue("set-cookie")).isEmpty();
+
+        HttpResponse<String> second = f.post("/v1/chat/completions", CHAT, "Authorization", "Bearer tg-test-metered-2");
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(f.mock.requests()).isEqualTo(2);
+        assertThat(f.mock.lastHeaders()).doesNotContainKey("cookie");
+    }
+
+    @Test
     void anUnreachableUpstreamIsA502ThatCostsOneRequest() throws Exception {
         f = GatewayFixture.start();
         f.mock.close(); // nothing listens on the mock's port any more

@@ -14,6 +14,7 @@ import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
@@ -116,6 +117,9 @@ public final class Upstream implements AutoCloseable {
         client.setMaxConnectionsPerDestination(16_384); // a long stream holds its connection; thousands may be open
         client.setMaxRequestsQueuedPerDestination(65_536);
         client.setFollowRedirects(false);
+        // Calls made for different users must not share state: a cookie one provider answer sets (a CDN's, say) is
+        // not sent on the next user's call, as a client's cookie store would.
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setUserAgentField(null);
         client.setName("tollgate-upstream");
     }
