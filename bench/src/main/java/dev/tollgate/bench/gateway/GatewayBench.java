@@ -135,8 +135,7 @@ public final class GatewayBench {
                 // latency, with no keys, budgets or metering (JettyProxy)
                 if (Boolean.parseBoolean(opt("jetty-proxy", "false"))) {
                     int jpPort = freePort();
-                    List<String> command = new ArrayList<>(List.of(java()));
-                    command.addAll(jvmOptions());
+                    List<String> command = gatewayJvm("");
                     command.addAll(List.of("-cp", System.getProperty("java.class.path"), JettyProxy.class.getName(),
                             "" + jpPort, "" + mockPort));
                     Process proxy = start("jetty-proxy", command, jpPort);
@@ -569,7 +568,7 @@ public final class GatewayBench {
         // The gateway's memory is measured when it holds every call at once, which is what the target is about: by
         // the time the last stream has its first bytes (the mock is the slow side), the first ones have ended.
         // /health is polled twice a second for the gateway's calls in flight; the snapshot is taken at the first
-        // poll that sees all of them, or at the end, at the highest count seen, if none did.
+        // poll that sees all of them, or, if none did, once every stream has had its first bytes.
         long pid = gateway.pid();
         long peak = 0;
         double peakSeconds = 0;
@@ -738,10 +737,16 @@ public final class GatewayBench {
      * --tollgate-jvm's.
      */
     List<String> tollgate(String jar, Path config, int port, String extraJvmOptions) throws IOException {
+        List<String> cmd = gatewayJvm(extraJvmOptions);
+        cmd.addAll(List.of("-jar", jar, "serve", "--config", config.toString(), "--port", "" + port));
+        return cmd;
+    }
+
+    /** A java command with the gateway's JVM options (gateway/jvm.options), then {@code extraJvmOptions}. */
+    List<String> gatewayJvm(String extraJvmOptions) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(java()));
         cmd.addAll(jvmOptions());
         addOptions(cmd, extraJvmOptions);
-        cmd.addAll(List.of("-jar", jar, "serve", "--config", config.toString(), "--port", "" + port));
         return cmd;
     }
 
