@@ -43,12 +43,14 @@ import org.eclipse.jetty.io.Content;
  *
  * <p>The direct path and Tollgate's are measured interleaved, one second of each in turn at the same rate, so that
  * both sample the same moments of a shared, noisy machine: their difference, the "added" latency, is then the
- * gateway's, not a difference between two stretches of time. Every path is warmed up open-loop and then closed-loop
+ * gateway's, not a difference between two stretches of time. Two reference proxies without budgets can join them:
+ * Jetty's stock reverse proxy ({@code --jetty-proxy true}, the HTTP stack Tollgate is built on) and nginx
+ * ({@code --nginx /usr/sbin/nginx}, what a second hop costs on this machine at the least). Every path is warmed up open-loop and then closed-loop
  * (tens of thousands of calls, so that the JIT has compiled the paths measured) before the first repetition.
  *
  * <pre>
  * ./mvnw -q -pl gateway,bench -am package -DskipTests
- * java -cp bench/target/tollgate-bench-0.1.0-SNAPSHOT.jar:... dev.tollgate.bench.gateway.GatewayBench \
+ * java -cp bench/target/benchmarks.jar dev.tollgate.bench.gateway.GatewayBench \
  *     --portkey /tmp/portkey/node_modules/@portkey-ai/gateway/build/start-server.js
  * </pre>
  */
@@ -141,6 +143,14 @@ public final class GatewayBench {
                     Process proxy = start("jetty-proxy", command, jpPort);
                     targets.put("Jetty proxy, no budgets", new Target("http://127.0.0.1:" + jpPort
                             + "/v1/chat/completions", i -> "sk-bench", List.of(), proxy));
+                }
+                // nginx, the C reverse proxy, with upstream keep-alive: what a second hop costs on this machine
+                // when the proxy's own work is as small as it gets (NginxProxy)
+                if (opts.containsKey("nginx")) {
+                    int ngPort = freePort();
+                    Process nginx = start("nginx", NginxProxy.command(opt("nginx", "nginx"), ngPort, mockPort), ngPort);
+                    targets.put("nginx proxy, no budgets", new Target("http://127.0.0.1:" + ngPort
+                            + "/v1/chat/completions", i -> "sk-bench", List.of(), nginx));
                 }
                 if (!portkey.isEmpty()) {
                     int pkPort = freePort();
@@ -250,9 +260,13 @@ public final class GatewayBench {
      * @param server the process whose CPU time a call costs: the gateway, or the mock for the direct path
      */
     record Target(String url, java.util.function.IntFunction<String> key, List<String> headers, Process server) {
-        /** The server process's CPU time so far (user and system, all threads), in microseconds. */
+        /**
+         * The server's CPU time so far (user and system, all threads), in microseconds: its process's and its child
+         * processes' (nginx's workers).
+         */
         long cpuMicros() {
-            return server.info().totalCpuDuration().map(d -> d.toNanos() / 1_000).orElse(0L);
+            return java.util.stream.Stream.concat(java.util.stream.Stream.of(server.toHandle()), server.descendants())
+                    .mapToLong(p -> p.info().totalCpuDuration().map(d -> d.toNanos() / 1_000).orElse(0L)).sum();
         }
     }
 
