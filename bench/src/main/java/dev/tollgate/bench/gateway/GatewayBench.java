@@ -589,18 +589,19 @@ public final class GatewayBench {
         Snapshot snapshot = null;
         long deadline = began + TimeUnit.SECONDS.toNanos(900);
         while (!firstBytes.await(500, TimeUnit.MILLISECONDS) && System.nanoTime() < deadline) {
-            long inFlight = callsInFlight(health(tgPort));
+            String health = health(tgPort);
+            long inFlight = callsInFlight(health);
             if (inFlight > peak) {
                 peak = inFlight;
                 peakSeconds = (System.nanoTime() - began) / 1e9;
             }
             if (snapshot == null && inFlight >= count) {
-                snapshot = snapshot(pid, tgPort, peakSeconds);
+                snapshot = snapshot(pid, tgPort, peakSeconds, health);
             }
         }
         double openSeconds = (System.nanoTime() - began) / 1e9;
         if (snapshot == null) {
-            snapshot = snapshot(pid, tgPort, openSeconds);
+            snapshot = snapshot(pid, tgPort, openSeconds, health(tgPort));
         }
         finished.await(900, TimeUnit.SECONDS);
         double allSeconds = (System.nanoTime() - began) / 1e9;
@@ -614,10 +615,10 @@ public final class GatewayBench {
         }
         out(String.format(Locale.ROOT, "- the gateway's calls in flight, polled twice a second: at most %d, first at %.1f s",
                 peak, peakSeconds));
-        out(String.format(Locale.ROOT, "- snapshot at %.1f s, %s: /health %s", snapshot.seconds(),
-                snapshot.seconds() < openSeconds ? "the first poll with all " + count + " calls in flight"
-                        : "once every stream had its first bytes (no poll saw all " + count + " in flight)",
-                snapshot.health()));
+        out(String.format(Locale.ROOT, "- snapshot at %.1f s, %s: /health %s; after the snapshot's jcmd commands: %s",
+                snapshot.seconds(), snapshot.seconds() < openSeconds ? "the first poll with all " + count
+                        + " calls in flight" : "once every stream had its first bytes (no poll saw all " + count
+                        + " in flight)", snapshot.health(), snapshot.healthAfter()));
         out("- gateway process then: " + snapshot.process());
         out("- heap (jcmd GC.heap_info) then: " + firstLine(snapshot.heap()));
         out("- live heap then (jcmd GC.class_histogram, after its full GC): " + snapshot.liveHeap());
@@ -628,12 +629,19 @@ public final class GatewayBench {
         stopAll();
     }
 
-    /** The gateway as the stream benchmark found it: its health, its process, its heap, what of it a full GC keeps. */
-    record Snapshot(double seconds, String health, String process, String heap, String liveHeap, String largestClasses,
-                    long virtualThreads, long platformThreads) {}
+    /**
+     * The gateway as the stream benchmark found it: its health (as polled just before, and again after the jcmd
+     * commands, so that a report shows whether the calls were still in flight while they ran), its process, its
+     * heap, what of it a full GC keeps.
+     */
+    record Snapshot(double seconds, String health, String healthAfter, String process, String heap, String liveHeap,
+                    String largestClasses, long virtualThreads, long platformThreads) {}
 
-    Snapshot snapshot(long pid, int port, double seconds) throws IOException {
-        String health = health(port);
+    /**
+     * Takes the snapshot at once, with the health the caller has just polled: polling it again first would let a
+     * slow answer (two saturated cores) delay the heap figures until the streams have begun to end.
+     */
+    Snapshot snapshot(long pid, int port, double seconds, String health) throws IOException {
         String process = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
                 .filter(l -> l.startsWith("Threads:") || l.startsWith("VmRSS:"))
                 .reduce("", (a, b) -> a + b.replaceAll("\\s+", " ") + "; ");
@@ -658,7 +666,7 @@ public final class GatewayBench {
             platform = json.split("\"virtual\": *false", -1).length - 1;
             Files.delete(dump);
         }
-        return new Snapshot(seconds, health, process, heap, live, largest, virtual, platform);
+        return new Snapshot(seconds, health, health(port), process, heap, live, largest, virtual, platform);
     }
 
     private static final Pattern CALLS_IN_FLIGHT = Pattern.compile("\"calls_in_flight\":(\\d+)");
