@@ -144,6 +144,17 @@ public final class GatewayBench {
                     targets.put("Jetty proxy, no budgets", new Target("http://127.0.0.1:" + jpPort
                             + "/v1/chat/completions", i -> "sk-bench", List.of(), proxy));
                 }
+                // a minimal reverse proxy on Helidon 4.5 (virtual threads, blocking I/O), the other stack the gateway
+                // could be built on, with the gateway's JVM options (HelidonProxy)
+                if (Boolean.parseBoolean(opt("helidon-proxy", "false"))) {
+                    int hpPort = freePort();
+                    List<String> command = gatewayJvm("");
+                    command.addAll(List.of("-cp", System.getProperty("java.class.path"), HelidonProxy.class.getName(),
+                            "" + hpPort, "" + mockPort));
+                    Process proxy = start("helidon-proxy", command, hpPort);
+                    targets.put("Helidon proxy, no budgets", new Target("http://127.0.0.1:" + hpPort
+                            + "/v1/chat/completions", i -> "sk-bench", List.of(), proxy));
+                }
                 // nginx, the C reverse proxy, with upstream keep-alive: what a second hop costs on this machine
                 // when the proxy's own work is as small as it gets (NginxProxy)
                 if (opts.containsKey("nginx")) {
