@@ -43,8 +43,9 @@ import org.eclipse.jetty.io.Content;
  *
  * <p>The direct path and Tollgate's are measured interleaved, one second of each in turn at the same rate, so that
  * both sample the same moments of a shared, noisy machine: their difference, the "added" latency, is then the
- * gateway's, not a difference between two stretches of time. Two reference proxies without budgets can join them:
- * Jetty's stock reverse proxy ({@code --jetty-proxy true}, the HTTP stack Tollgate is built on) and nginx
+ * gateway's, not a difference between two stretches of time. Reference proxies without budgets can join them:
+ * Jetty's stock reverse proxy ({@code --jetty-proxy true}, the HTTP stack Tollgate is built on), a minimal Helidon
+ * proxy ({@code --helidon-proxy true}, the other stack it could be built on) and nginx
  * ({@code --nginx /usr/sbin/nginx}, what a second hop costs on this machine at the least). Every path is warmed up open-loop and then closed-loop
  * (tens of thousands of calls, so that the JIT has compiled the paths measured) before the first repetition.
  *
