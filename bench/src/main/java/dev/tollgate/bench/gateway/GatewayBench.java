@@ -137,24 +137,12 @@ public final class GatewayBench {
                 // Jetty's stock reverse proxy, with the gateway's JVM options: the HTTP stack's share of the added
                 // latency, with no keys, budgets or metering (JettyProxy)
                 if (Boolean.parseBoolean(opt("jetty-proxy", "false"))) {
-                    int jpPort = freePort();
-                    List<String> command = gatewayJvm("");
-                    command.addAll(List.of("-cp", System.getProperty("java.class.path"), JettyProxy.class.getName(),
-                            "" + jpPort, "" + mockPort));
-                    Process proxy = start("jetty-proxy", command, jpPort);
-                    targets.put("Jetty proxy, no budgets", new Target("http://127.0.0.1:" + jpPort
-                            + "/v1/chat/completions", i -> "sk-bench", List.of(), proxy));
+                    targets.put("Jetty proxy, no budgets", javaProxy("jetty-proxy", JettyProxy.class, mockPort));
                 }
                 // a minimal reverse proxy on Helidon 4.5 (virtual threads, blocking I/O), the other stack the gateway
                 // could be built on, with the gateway's JVM options (HelidonProxy)
                 if (Boolean.parseBoolean(opt("helidon-proxy", "false"))) {
-                    int hpPort = freePort();
-                    List<String> command = gatewayJvm("");
-                    command.addAll(List.of("-cp", System.getProperty("java.class.path"), HelidonProxy.class.getName(),
-                            "" + hpPort, "" + mockPort));
-                    Process proxy = start("helidon-proxy", command, hpPort);
-                    targets.put("Helidon proxy, no budgets", new Target("http://127.0.0.1:" + hpPort
-                            + "/v1/chat/completions", i -> "sk-bench", List.of(), proxy));
+                    targets.put("Helidon proxy, no budgets", javaProxy("helidon-proxy", HelidonProxy.class, mockPort));
                 }
                 // nginx, the C reverse proxy, with upstream keep-alive: what a second hop costs on this machine
                 // when the proxy's own work is as small as it gets (NginxProxy)
@@ -774,6 +762,18 @@ public final class GatewayBench {
         List<String> cmd = gatewayJvm(extraJvmOptions);
         cmd.addAll(List.of("-jar", jar, "serve", "--config", config.toString(), "--port", "" + port));
         return cmd;
+    }
+
+    /**
+     * Starts a reference proxy whose {@code main} takes its port and the mock's, in a JVM with the gateway's options,
+     * as a path to measure (no keys: it forwards the benchmark's key to the mock).
+     */
+    Target javaProxy(String name, Class<?> main, int mockPort) throws IOException, InterruptedException {
+        int port = freePort();
+        List<String> command = gatewayJvm("");
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName(), "" + port, "" + mockPort));
+        Process proxy = start(name, command, port);
+        return new Target("http://127.0.0.1:" + port + "/v1/chat/completions", i -> "sk-bench", List.of(), proxy);
     }
 
     /** A java command with the gateway's JVM options (gateway/jvm.options), then {@code extraJvmOptions}. */
