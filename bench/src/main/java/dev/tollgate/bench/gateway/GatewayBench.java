@@ -147,10 +147,7 @@ public final class GatewayBench {
                 // nginx, the C reverse proxy, with upstream keep-alive: what a second hop costs on this machine
                 // when the proxy's own work is as small as it gets (NginxProxy)
                 if (opts.containsKey("nginx")) {
-                    int ngPort = freePort();
-                    Process nginx = start("nginx", NginxProxy.command(opt("nginx", "nginx"), ngPort, mockPort), ngPort);
-                    targets.put("nginx proxy, no budgets", new Target("http://127.0.0.1:" + ngPort
-                            + "/v1/chat/completions", i -> "sk-bench", List.of(), nginx));
+                    targets.put("nginx proxy, no budgets", nginxProxy(opt("nginx", "nginx"), mockPort));
                 }
                 if (!portkey.isEmpty()) {
                     int pkPort = freePort();
@@ -772,7 +769,17 @@ public final class GatewayBench {
         int port = freePort();
         List<String> command = gatewayJvm("");
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName(), "" + port, "" + mockPort));
-        Process proxy = start(name, command, port);
+        return proxyTarget(start(name, command, port), port);
+    }
+
+    /** Starts nginx, the binary at {@code nginx}, as a reference proxy in front of the mock (NginxProxy). */
+    Target nginxProxy(String nginx, int mockPort) throws IOException, InterruptedException {
+        int port = freePort();
+        return proxyTarget(start("nginx", NginxProxy.command(nginx, port, mockPort), port), port);
+    }
+
+    /** A reference proxy on {@code port} as a path to measure: it forwards the benchmark's key to the mock. */
+    private static Target proxyTarget(Process proxy, int port) {
         return new Target("http://127.0.0.1:" + port + "/v1/chat/completions", i -> "sk-bench", List.of(), proxy);
     }
 

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The benchmark's reference proxies (Jetty's stock proxy, a minimal Helidon proxy, nginx) forward each call and its
  * answer whole, over upstream connections they keep alive, as the benchmark's comparison with Tollgate assumes.
- * Each runs in its own process, as in the benchmark, over real sockets, in front of an echoing upstream.
+ * Each is started by the benchmark's own launcher (its process, command and port polling), over real sockets, in
+ * front of an echoing upstream.
  */
 class ReferenceProxiesTest {
 
@@ -63,32 +63,32 @@ class ReferenceProxiesTest {
 
     @Test
     void jettysProxyForwardsEveryCall() throws Exception {
-        forwardsEveryCallOverKeptAliveConnections(javaCommand(JettyProxy.class));
+        forwardsEveryCallOverKeptAliveConnections(bench -> bench.javaProxy("jetty-proxy", JettyProxy.class, upstreamPort()));
     }
 
     @Test
     void helidonsProxyForwardsEveryCall() throws Exception {
-        forwardsEveryCallOverKeptAliveConnections(javaCommand(HelidonProxy.class));
+        forwardsEveryCallOverKeptAliveConnections(bench -> bench.javaProxy("helidon-proxy", HelidonProxy.class,
+                upstreamPort()));
     }
 
     @Test
     void nginxForwardsEveryCall() throws Exception {
         assumeTrue(Files.isExecutable(NGINX), "nginx is not installed (a benchmark-only reference)");
-        forwardsEveryCallOverKeptAliveConnections((port, upstreamPort) ->
-                NginxProxy.command(NGINX.toString(), port, upstreamPort));
+        forwardsEveryCallOverKeptAliveConnections(bench -> bench.nginxProxy(NGINX.toString(), upstreamPort()));
     }
 
-    /** Starts the proxy, sends {@value #CALLS} calls one at a time, and checks every answer and the connections. */
-    private void forwardsEveryCallOverKeptAliveConnections(ProxyCommand command) throws Exception {
-        int port = GatewayBench.freePort();
-        Process proxy = new ProcessBuilder(command.of(port, upstream.getAddress().getPort()))
-                .redirectErrorStream(true).start();
+    /**
+     * Starts the proxy as the benchmark does, sends {@value #CALLS} calls one at a time, and checks every answer and
+     * the upstream connections.
+     */
+    private void forwardsEveryCallOverKeptAliveConnections(ProxyStart proxyStart) throws Exception {
+        GatewayBench bench = new GatewayBench();
         try {
-            awaitListening(port, proxy);
+            GatewayBench.Target proxy = proxyStart.in(bench);
             HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             for (int i = 0; i < CALLS; i++) {
-                HttpResponse<String> answer = client.send(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                HttpResponse<String> answer = client.send(HttpRequest.newBuilder(URI.create(proxy.url()))
                         .header("Content-Type", "application/json").header("Authorization", "Bearer sk-" + i)
                         .POST(HttpRequest.BodyPublishers.ofString("{\"call\":" + i + "}")).build(),
                         HttpResponse.BodyHandlers.ofString());
@@ -102,34 +102,17 @@ class ReferenceProxiesTest {
             // one call at a time: a proxy that keeps its upstream connections alive opens at most one per worker
             assertThat(upstreamConnections).hasSizeBetween(1, Runtime.getRuntime().availableProcessors());
         } finally {
-            proxy.destroy();
-            proxy.waitFor();
+            bench.stopAll();
         }
     }
 
+    private int upstreamPort() {
+        return upstream.getAddress().getPort();
+    }
+
+    /** Starts a reference proxy through the benchmark's own launcher, in front of the test's upstream. */
     @FunctionalInterface
-    private interface ProxyCommand {
-        List<String> of(int port, int upstreamPort);
-    }
-
-    private static ProxyCommand javaCommand(Class<?> main) {
-        return (port, upstreamPort) -> List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), main.getName(), "" + port, "" + upstreamPort);
-    }
-
-    /** Polls until the proxy accepts connections (none has a readiness signal), or fails with its output. */
-    private static void awaitListening(int port, Process proxy) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                if (!proxy.isAlive()) {
-                    throw new IllegalStateException("the proxy exited: " + new String(proxy.getInputStream().readAllBytes()));
-                }
-                Thread.sleep(50); // polling a port, not a measurement
-            }
-        }
-        throw new IllegalStateException("the proxy did not listen on " + port);
+    private interface ProxyStart {
+        GatewayBench.Target in(GatewayBench bench) throws Exception;
     }
 }
