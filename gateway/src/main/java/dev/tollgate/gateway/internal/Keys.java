@@ -46,13 +46,29 @@ public final class Keys {
         }
     }
 
+    /**
+     * A digest that is never used, only copied: {@link MessageDigest#getInstance} searches the security providers
+     * on every call, which cost three times the hashing itself in the gateway's CPU profile; a clone skips that.
+     */
+    private static final MessageDigest SHA_256;
+
+    static {
+        try {
+            SHA_256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ExceptionInInitializerError(e); // every JDK has SHA-256
+        }
+    }
+
     /** The SHA-256 hash of a key's UTF-8 bytes. */
     public static byte[] sha256(String key) {
+        MessageDigest digest;
         try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
+            digest = (MessageDigest) SHA_256.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the JDK's SHA-256 can be cloned", e);
         }
+        return digest.digest(key.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Authenticates a client key (null when none was presented). */
