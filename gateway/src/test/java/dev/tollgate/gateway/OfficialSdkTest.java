@@ -60,6 +60,7 @@ class OfficialSdkTest {
         assertThat(c.usage().orElseThrow().completionTokens()).isEqualTo(300);
         assertThat(f.mock.lastHeaders().get("authorization")).isEqualTo("Bearer sk-upstream-openai-test");
         assertThat(f.mock.lastHeaders().values()).noneMatch(v -> v.contains("tg-test"));
+        assertThat(f.mock.lastHeaders().get("host")).isEqualTo("127.0.0.1:" + f.mock.port()); // the provider's, not ours
         MockUpstream.Report r = f.mock.reports().get(0);
         assertThat(f.used("metered-1", "metered", "daily-tokens")).isEqualTo(r.inputTokens() + r.outputTokens());
     }
@@ -78,6 +79,7 @@ class OfficialSdkTest {
         assertThat(f.mock.lastHeaders().get("authorization")).isEqualTo("Bearer sk-upstream-openai-test");
         MockUpstream.Report r = f.mock.reports().get(0);
         assertThat(r.usageSent()).isTrue(); // Tollgate asked for include_usage upstream
+        assertThat(f.mock.lastHeaders().get("host")).isEqualTo("127.0.0.1:" + f.mock.port());
         assertThat(f.used("metered-1", "metered", "daily-tokens")).isEqualTo(r.inputTokens() + r.outputTokens());
     }
 

@@ -4,9 +4,11 @@ import dev.tollgate.gateway.Config;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import org.eclipse.jetty.client.BufferingResponseListener;
 import org.eclipse.jetty.client.BytesRequestContent;
@@ -15,6 +17,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.Content;
@@ -101,6 +104,7 @@ public final class Upstream implements AutoCloseable {
     }
 
     private final HttpClient client;
+    private final Map<URI, HttpField> hostFields = new ConcurrentHashMap<>(); // a few: one per endpoint's URL
 
     /**
      * Configures {@code client} (not started yet; {@link Http#upstreamClient} starts it with the server) with the
@@ -206,11 +210,13 @@ public final class Upstream implements AutoCloseable {
     }
 
     private Request request(Config.UpstreamConfig upstream, URI url, byte[] body, String[] headers, Overhead overhead) {
+        HttpField host = hostFields.computeIfAbsent(url, this::hostField);
         Request request = client.newRequest(url)
                 .method(body == null ? HttpMethod.GET : HttpMethod.POST)
                 .timeout(upstream.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .idleTimeout(upstream.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .headers(h -> {
+                    h.put(host);
                     h.remove(HttpHeader.USER_AGENT);
                     h.put(HttpHeader.USER_AGENT, "tollgate");
                     for (int i = 0; i < headers.length; i += 2) {
@@ -224,6 +230,15 @@ public final class Upstream implements AutoCloseable {
         }
         request.onRequestSuccess(r -> overhead.sent());
         return request;
+    }
+
+    /**
+     * The Host header Jetty would send to {@code url}, worked out once per URL. A request without one makes Jetty
+     * build the request's whole URI again from its parts and parse it ({@code URI.create}), only to read the
+     * authority: 2.4% of the gateway's Java samples in its CPU profile.
+     */
+    private HttpField hostField(URI url) {
+        return new HttpField(HttpHeader.HOST, client.newRequest(url).getURI().getAuthority());
     }
 
     @Override
