@@ -2,11 +2,11 @@ package dev.tollgate.gateway.internal;
 
 import dev.tollgate.Subject;
 import dev.tollgate.gateway.Config;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -33,16 +33,28 @@ public final class Keys {
     /** A key that matches no configured key. */
     public record Unknown() implements Lookup {}
 
-    private final Map<String, Config.KeyConfig> clients = new HashMap<>();
-    private final Map<String, byte[]> services = new HashMap<>();
+    private static final Missing MISSING = new Missing();
+    private static final Unknown UNKNOWN = new Unknown();
+
+    /**
+     * Each client key's answer, worked out once: a key's {@link Subject} is the same object on every call, so the
+     * engine finds the variant of the plan it last decided that subject with without looking it up again
+     * (docs/benchmarks.md). Keyed by the hash's bytes ({@link ByteBuffer} compares content); never written after
+     * construction, so reads need no lock.
+     */
+    private final Map<ByteBuffer, Known> clients = new HashMap<>();
+    private final Map<ByteBuffer, byte[]> services = new HashMap<>();
+
+    private record Known(byte[] sha256, Lookup answer) {}
 
     /** The keys of a configuration. */
     public Keys(List<Config.KeyConfig> clientKeys, List<byte[]> serviceKeyHashes) {
         for (Config.KeyConfig k : clientKeys) {
-            clients.put(HexFormat.of().formatHex(k.sha256()), k);
+            clients.put(ByteBuffer.wrap(k.sha256()), new Known(k.sha256(), k.revoked() ? new Revoked(k.id())
+                    : new Valid(subject(k).withKey(k.id()), k)));
         }
         for (byte[] h : serviceKeyHashes) {
-            services.put(HexFormat.of().formatHex(h), h);
+            services.put(ByteBuffer.wrap(h), h);
         }
     }
 
@@ -74,24 +86,14 @@ public final class Keys {
     /** Authenticates a client key (null when none was presented). */
     public Lookup client(String presented) {
         if (presented == null || presented.isBlank()) {
-            return new Missing();
+            return MISSING;
         }
         byte[] hash = sha256(presented.trim());
-        Config.KeyConfig k = clients.get(HexFormat.of().formatHex(hash));
-        if (k == null || !MessageDigest.isEqual(hash, k.sha256())) {
-            return new Unknown();
+        Known known = clients.get(ByteBuffer.wrap(hash));
+        if (known == null || !MessageDigest.isEqual(hash, known.sha256())) {
+            return UNKNOWN;
         }
-        if (k.revoked()) {
-            return new Revoked(k.id());
-        }
-        Subject s = Subject.user(k.user(), k.plan()).withKey(k.id());
-        if (k.team() != null) {
-            s = s.inTeam(k.team());
-        }
-        if (k.org() != null) {
-            s = s.inOrg(k.org());
-        }
-        return new Valid(s, k);
+        return known.answer();
     }
 
     /** True if the presented key is a configured service key. */
@@ -100,7 +102,7 @@ public final class Keys {
             return false;
         }
         byte[] hash = sha256(presented.trim());
-        byte[] stored = services.get(HexFormat.of().formatHex(hash));
+        byte[] stored = services.get(ByteBuffer.wrap(hash));
         return stored != null && MessageDigest.isEqual(hash, stored);
     }
 
@@ -117,18 +119,23 @@ public final class Keys {
 
     /** The subject of a user's configured key, for the decision API; null if the user has no key. */
     public Subject subjectOf(String user) {
-        for (Config.KeyConfig k : clients.values()) {
-            if (k.user().equals(user) && !k.revoked()) {
-                Subject s = Subject.user(k.user(), k.plan());
-                if (k.team() != null) {
-                    s = s.inTeam(k.team());
-                }
-                if (k.org() != null) {
-                    s = s.inOrg(k.org());
-                }
-                return s;
+        for (Known known : clients.values()) {
+            if (known.answer() instanceof Valid valid && valid.key().user().equals(user)) {
+                return subject(valid.key());
             }
         }
         return null;
+    }
+
+    /** A key's user, plan, team and org, without the key itself. */
+    private static Subject subject(Config.KeyConfig k) {
+        Subject s = Subject.user(k.user(), k.plan());
+        if (k.team() != null) {
+            s = s.inTeam(k.team());
+        }
+        if (k.org() != null) {
+            s = s.inOrg(k.org());
+        }
+        return s;
     }
 }
