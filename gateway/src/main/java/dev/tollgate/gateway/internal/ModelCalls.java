@@ -88,7 +88,7 @@ public final class ModelCalls {
     private final Config config;
     private final boolean inline;
     private final Executor blocking;
-    private final Map<Endpoint, Target> targets = new EnumMap<>(Endpoint.class);
+    private final Map<Endpoint, Upstream.Destination> destinations = new EnumMap<>(Endpoint.class);
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong denials = new AtomicLong();
 
@@ -106,7 +106,7 @@ public final class ModelCalls {
         this.config = config;
         this.inline = inline;
         this.blocking = blocking;
-        ROUTES.forEach((path, endpoint) -> targets.put(endpoint, Target.of(endpoint, path, config)));
+        ROUTES.forEach((path, endpoint) -> destinations.put(endpoint, destination(endpoint, path, config, upstream)));
     }
 
     /** Reservations open right now (reserved, not yet settled). */
@@ -234,9 +234,9 @@ public final class ModelCalls {
                 return;
             }
             settlement = admission.settlement();
-            Target target = targets.get(endpoint);
-            org.eclipse.jetty.client.Request call = upstream.send(target.upstream(), target.url(), body,
-                    providerHeaders(endpoint, target.upstream(), request), overhead, this);
+            Upstream.Destination destination = destinations.get(endpoint);
+            org.eclipse.jetty.client.Request call = upstream.send(destination, body,
+                    providerHeaders(endpoint, destination.upstream(), request), overhead, this);
             // A client that goes away aborts the provider's call, which then completes here as failed. The upstream
             // client shares the server's selectors, so the answer may already have completed this exchange, and a
             // completed exchange takes no more listeners: then there is nothing left to abort.
@@ -433,13 +433,11 @@ public final class ModelCalls {
         }
     }
 
-    /** Where a call to an endpoint goes: its provider and the URL (parsed once, not per call). */
-    private record Target(Config.UpstreamConfig upstream, URI url) {
-        static Target of(Endpoint endpoint, String path, Config config) {
-            Config.UpstreamConfig target = endpoint.isAnthropic() ? config.anthropic() : config.openai();
-            return new Target(target, URI.create(endpoint.isAnthropic() ? target.baseUrl() + path
-                    : target.baseUrl() + path.substring("/v1".length())));
-        }
+    /** Where calls to an endpoint go: its provider and URL, worked out once, not per call. */
+    private static Upstream.Destination destination(Endpoint endpoint, String path, Config config, Upstream upstream) {
+        Config.UpstreamConfig target = endpoint.isAnthropic() ? config.anthropic() : config.openai();
+        return upstream.destination(target, URI.create(endpoint.isAnthropic() ? target.baseUrl() + path
+                : target.baseUrl() + path.substring("/v1".length())));
     }
 
     /**
@@ -448,7 +446,7 @@ public final class ModelCalls {
      */
     private void forward(Endpoint endpoint, RequestEstimate estimate, byte[] body, Request request, Response response,
                          Settlement settlement, Format format, Overhead overhead) throws IOException {
-        Target target = targets.get(endpoint);
+        Upstream.Destination destination = destinations.get(endpoint);
         boolean usageAdded = false;
         byte[] sent = body;
         if (estimate.streaming() && !endpoint.isAnthropic() && endpoint != Endpoint.OPENAI_RESPONSES) {
@@ -456,10 +454,10 @@ public final class ModelCalls {
             sent = rewrite.body();
             usageAdded = rewrite.usageAdded();
         }
-        String[] headers = providerHeaders(endpoint, target.upstream(), request);
+        String[] headers = providerHeaders(endpoint, destination.upstream(), request);
         Upstream.Call call;
         try {
-            call = upstream.send(target.upstream(), target.url(), sent, overhead, headers);
+            call = upstream.send(destination, sent, overhead, headers);
         } catch (Upstream.Failure e) {
             overhead.answered();
             send(response, failed(endpoint, e, settlement, format), overhead);
