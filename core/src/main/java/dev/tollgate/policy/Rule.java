@@ -213,12 +213,20 @@ public final class Rule {
     private String buildDescription() {
         String amount = meter.format(limit);
         return switch (algorithm) {
-            case TOKEN_BUCKET -> "burst of " + amount + ", refilling " + refillAmount + " per "
+            case TOKEN_BUCKET -> "burst of " + amount + ", refilling " + describedRefill() + " per "
                     + Durations.format(refillInterval);
             case FIXED_WINDOW, SLIDING_WINDOW -> amount + " per " + Durations.format(window);
             case CALENDAR_QUOTA -> amount + " per " + period.label();
             case CONCURRENCY -> limit + (limit == 1 ? " call" : " calls") + " in flight";
         };
+    }
+
+    /**
+     * The refill as people read it: grouped like the capacity, and in dollars for money (the unit it is kept in is
+     * the micro-dollar). The unit of requests and tokens is left to the capacity before it.
+     */
+    private String describedRefill() {
+        return meter == Meter.USD ? meter.format(refillAmount) : Meter.grouped(refillAmount);
     }
 
     @Override
