@@ -33,6 +33,7 @@ import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.resource.ClientResources;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -180,7 +181,7 @@ public final class RedisStore implements Store {
                             .build())
                     .build());
             this.client = c::shutdown;
-            this.connector = () -> c.connect(Scripts.CODEC);
+            this.connector = () -> connectToEveryUpstream(c);
         } else {
             RedisClient c = RedisClient.create(resources, uris.get(0));
             c.setOptions(ClientOptions.builder()
@@ -222,6 +223,27 @@ public final class RedisStore implements Store {
         } finally {
             connecting.unlock();
         }
+    }
+
+    /**
+     * A cluster connection whose connections to the masters are open before the first decision. Lettuce opens a
+     * node's connection on the first command for it, and since 7.7 (redis/lettuce#3747) a command that arrives while
+     * it is still opening is rejected under {@code REJECT_COMMANDS}, as if the node were down: every slot's first
+     * decision would fail closed. A master that joins later is opened by its first command, as before.
+     */
+    private static StatefulRedisClusterConnection<String, byte[]> connectToEveryUpstream(RedisClusterClient client) {
+        StatefulRedisClusterConnection<String, byte[]> connection = client.connect(Scripts.CODEC);
+        try {
+            for (RedisClusterNode node : connection.getPartitions()) {
+                if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                    connection.getConnection(node.getUri().getHost(), node.getUri().getPort()); // the key slots route by
+                }
+            }
+        } catch (RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+        return connection;
     }
 
     /** A builder for a store on one Redis URI: {@code redis://}, {@code rediss://} or {@code redis-sentinel://}. */
