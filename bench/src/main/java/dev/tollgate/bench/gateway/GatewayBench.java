@@ -165,6 +165,15 @@ public final class GatewayBench {
                 Process tollgate = start("tollgate-redis", tollgate(jar, config, tgPort, opt("tollgate-jvm", "")), tgPort);
                 targets.put("Tollgate (Redis)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
                         GatewayBench::key, List.of(), tollgate));
+                // The A/B's second build, on the same Redis and the same users: the paths take turns second by
+                // second, and the limits are high enough that sharing the users' state denies nothing.
+                if (opts.containsKey("compare-jar") || opts.containsKey("compare-jvm")) {
+                    int bPort = freePort();
+                    Process b = start("tollgate-redis-b", tollgate(opt("compare-jar", jar), config, bPort,
+                            opt("compare-jvm", "")), bPort);
+                    targets.put("Tollgate B (Redis)", new Target("http://127.0.0.1:" + bPort + "/v1/chat/completions",
+                            GatewayBench::key, List.of(), b));
+                }
             }
             Target peer = targets.remove("Portkey 1.15.2");
             if (peer != null) {
