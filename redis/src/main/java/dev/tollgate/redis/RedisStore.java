@@ -227,21 +227,23 @@ public final class RedisStore implements Store {
 
     /**
      * A cluster connection whose connections to the masters are open before the first decision. Lettuce opens a
-     * node's connection on the first command for it, and since 7.7 (redis/lettuce#3747) a command that arrives while
-     * it is still opening is rejected under {@code REJECT_COMMANDS}, as if the node were down: every slot's first
-     * decision would fail closed. A master that joins later is opened by its first command, as before.
+     * node's connection on the first command for it; 7.7 rejects a command that arrives while that connection is
+     * still opening under {@code REJECT_COMMANDS} (redis/lettuce#3747; 7.1 let it wait), as if the node were down,
+     * so every slot's first decision would fail closed. Opening is best effort: a master that cannot be reached now
+     * leaves its slots to the failure mode until a later command connects it, as a master that appears later (a
+     * failover) is connected by its first command, which the failure mode decides.
      */
     private static StatefulRedisClusterConnection<String, byte[]> connectToEveryUpstream(RedisClusterClient client) {
         StatefulRedisClusterConnection<String, byte[]> connection = client.connect(Scripts.CODEC);
-        try {
-            for (RedisClusterNode node : connection.getPartitions()) {
-                if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
-                    connection.getConnection(node.getUri().getHost(), node.getUri().getPort()); // the key slots route by
+        for (RedisClusterNode node : connection.getPartitions()) {
+            if (node.is(RedisClusterNode.NodeFlag.UPSTREAM)) {
+                try {
+                    // by host and port: the key that slot routing looks connections up by (a node id is another)
+                    connection.getConnection(node.getUri().getHost(), node.getUri().getPort());
+                } catch (RuntimeException unreachable) {
+                    // its slots are decided by the failure mode until a command reaches it
                 }
             }
-        } catch (RuntimeException e) {
-            connection.close();
-            throw e;
         }
         return connection;
     }
