@@ -3,6 +3,7 @@ package dev.tollgate.bench.gateway;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,19 +121,13 @@ public final class GatewayBench {
             Map<String, Target> targets = new LinkedHashMap<>();
             targets.put("direct to mock", new Target(mock, i -> "sk-bench", List.of(), mockProcess));
             if (what.contains("latency")) {
-                int tgPort = freePort();
                 Path config = config(mockPort, null);
-                Process tollgate = start("tollgate", tollgate(jar, config, tgPort, opt("tollgate-jvm", "")), tgPort);
-                targets.put("Tollgate (memory)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
-                        GatewayBench::key, List.of(), tollgate));
+                targets.put("Tollgate (memory)", gateway("tollgate", jar, config, opt("tollgate-jvm", "")));
                 // An A/B of two builds or two sets of JVM options, measured interleaved with the others: the
                 // second gateway is "Tollgate B", started from --compare-jar (default: --jar) with --compare-jvm.
                 if (opts.containsKey("compare-jar") || opts.containsKey("compare-jvm")) {
-                    int bPort = freePort();
-                    List<String> command = tollgate(opt("compare-jar", jar), config, bPort, opt("compare-jvm", ""));
-                    Process b = start("tollgate-b", command, bPort);
-                    targets.put("Tollgate B (memory)", new Target("http://127.0.0.1:" + bPort
-                            + "/v1/chat/completions", GatewayBench::key, List.of(), b));
+                    targets.put("Tollgate B (memory)",
+                            gateway("tollgate-b", opt("compare-jar", jar), config, opt("compare-jvm", "")));
                 }
                 // Jetty's stock reverse proxy, with the gateway's JVM options: the HTTP stack's share of the added
                 // latency, with no keys, budgets or metering (JettyProxy)
@@ -160,19 +155,13 @@ public final class GatewayBench {
             if (what.contains("redis")) {
                 int redisPort = freePort();
                 start("redis", List.of(redisServer, "--port", "" + redisPort, "--save", "", "--appendonly", "no"), redisPort);
-                int tgPort = freePort();
                 Path config = config(mockPort, "redis://127.0.0.1:" + redisPort);
-                Process tollgate = start("tollgate-redis", tollgate(jar, config, tgPort, opt("tollgate-jvm", "")), tgPort);
-                targets.put("Tollgate (Redis)", new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions",
-                        GatewayBench::key, List.of(), tollgate));
+                targets.put("Tollgate (Redis)", gateway("tollgate-redis", jar, config, opt("tollgate-jvm", "")));
                 // The A/B's second build, on the same Redis and the same users: the paths take turns second by
                 // second, and the limits are high enough that sharing the users' state denies nothing.
                 if (opts.containsKey("compare-jar") || opts.containsKey("compare-jvm")) {
-                    int bPort = freePort();
-                    Process b = start("tollgate-redis-b", tollgate(opt("compare-jar", jar), config, bPort,
-                            opt("compare-jvm", "")), bPort);
-                    targets.put("Tollgate B (Redis)", new Target("http://127.0.0.1:" + bPort + "/v1/chat/completions",
-                            GatewayBench::key, List.of(), b));
+                    targets.put("Tollgate B (Redis)",
+                            gateway("tollgate-redis-b", opt("compare-jar", jar), config, opt("compare-jvm", "")));
                 }
             }
             Target peer = targets.remove("Portkey 1.15.2");
@@ -553,11 +542,8 @@ public final class GatewayBench {
         int mockPort = freePort();
         start("mock-slow", List.of(java(), "-Xmx2g", "-jar", jar, "mock-upstream", "--port", "" + mockPort,
                 "--output-tokens", opt("stream-tokens", "400"), "--token-delay", "50ms"), mockPort);
-        int tgPort = freePort();
-        Path config = config(mockPort, null);
-        Process gateway = start("tollgate-streams", tollgate(jar, config, tgPort, opt("tollgate-jvm", "")), tgPort);
-        Target t = new Target("http://127.0.0.1:" + tgPort + "/v1/chat/completions", GatewayBench::key, List.of(),
-                gateway);
+        Target t = gateway("tollgate-streams", jar, config(mockPort, null), opt("tollgate-jvm", ""));
+        int tgPort = URI.create(t.url()).getPort();
         CountDownLatch firstBytes = new CountDownLatch(count);
         CountDownLatch finished = new CountDownLatch(count);
         AtomicLong failed = new AtomicLong();
@@ -589,7 +575,7 @@ public final class GatewayBench {
         // the time the last stream has its first bytes (the mock is the slow side), the first ones have ended.
         // /health is polled twice a second for the gateway's calls in flight; the snapshot is taken at the first
         // poll that sees all of them, or, if none did, once every stream has had its first bytes.
-        long pid = gateway.pid();
+        long pid = t.server().pid();
         long peak = 0;
         double peakSeconds = 0;
         Snapshot snapshot = null;
@@ -768,6 +754,13 @@ public final class GatewayBench {
         List<String> cmd = gatewayJvm(extraJvmOptions);
         cmd.addAll(List.of("-jar", jar, "serve", "--config", config.toString(), "--port", "" + port));
         return cmd;
+    }
+
+    /** Starts Tollgate from {@code jar} on a free port as a path to measure, each call with one of the users' keys. */
+    Target gateway(String name, String jar, Path config, String extraJvmOptions) throws IOException, InterruptedException {
+        int port = freePort();
+        Process gateway = start(name, tollgate(jar, config, port, extraJvmOptions), port);
+        return new Target("http://127.0.0.1:" + port + "/v1/chat/completions", GatewayBench::key, List.of(), gateway);
     }
 
     /**
