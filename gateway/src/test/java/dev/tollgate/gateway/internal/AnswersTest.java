@@ -3,10 +3,10 @@ package dev.tollgate.gateway.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.policy.Rule;
+import dev.tollgate.testing.Seeds;
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.SplittableRandom;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
 class AnswersTest {
@@ -18,8 +18,7 @@ class AnswersTest {
      */
     @Test
     void aBucketsWindowIsItsFullRefillTimeRoundedUpToASecond() {
-        String given = System.getProperty("tollgate.seed", "");
-        long seed = given.isBlank() ? ThreadLocalRandom.current().nextLong() : Long.parseLong(given.trim());
+        long seed = Seeds.seed();
         SplittableRandom random = new SplittableRandom(seed);
         long maxIntervalMicros = Rule.MAX_SPAN.toNanos() / 1_000;
         int checked = 0;
@@ -43,12 +42,11 @@ class AnswersTest {
             }
 
             assertThat(Answers.fullRefillSeconds(rule.refillInterval(), rule.limit(), rule.refillAmount()))
-                    .as("interval %d us, capacity %d, refill %d; seed=%d (rerun with -Dtollgate.seed=%d)",
-                            micros, capacity, refill, seed, seed)
+                    .as("interval %d us, capacity %d, refill %d; %s", micros, capacity, refill, Seeds.describe(seed))
                     .isEqualTo(expected);
             checked++;
         }
-        assertThat(overflowed).as("buckets that took the exact path; seed=%d", seed).isPositive();
+        assertThat(overflowed).as("buckets that took the exact path; %s", Seeds.describe(seed)).isPositive();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tollgate.Subject;
 import dev.tollgate.gateway.Config;
+import dev.tollgate.testing.Seeds;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -13,7 +14,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
 
 class KeysTest {
@@ -24,7 +24,7 @@ class KeysTest {
      */
     @Test
     void threadsHashingAtOnceEachGetTheirKeysHash() throws Exception {
-        long seed = ThreadLocalRandom.current().nextLong();
+        long seed = Seeds.seed();
         int threads = 8;
         CountDownLatch start = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -47,7 +47,7 @@ class KeysTest {
             }
             start.countDown();
             for (Future<Integer> result : results) {
-                assertThat(result.get()).as("seed=%d", seed).isZero();
+                assertThat(result.get()).as(Seeds.describe(seed)).isZero();
             }
         } finally {
             pool.shutdownNow();
