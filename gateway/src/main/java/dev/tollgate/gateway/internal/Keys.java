@@ -44,6 +44,8 @@ public final class Keys {
      */
     private final Map<ByteBuffer, Known> clients = new HashMap<>();
     private final Map<ByteBuffer, byte[]> services = new HashMap<>();
+    /** Each user's subject for the decision API, from the user's first live key in the configuration, built once. */
+    private final Map<String, Subject> users = new HashMap<>();
 
     private record Known(byte[] sha256, Lookup answer) {}
 
@@ -52,6 +54,9 @@ public final class Keys {
         for (Config.KeyConfig k : clientKeys) {
             clients.put(ByteBuffer.wrap(k.sha256()), new Known(k.sha256(), k.revoked() ? new Revoked(k.id())
                     : new Valid(subject(k).withKey(k.id()), k)));
+            if (!k.revoked()) {
+                users.putIfAbsent(k.user(), subject(k));
+            }
         }
         for (byte[] h : serviceKeyHashes) {
             services.put(ByteBuffer.wrap(h), h);
@@ -119,12 +124,7 @@ public final class Keys {
 
     /** The subject of a user's configured key, for the decision API; null if the user has no key. */
     public Subject subjectOf(String user) {
-        for (Known known : clients.values()) {
-            if (known.answer() instanceof Valid valid && valid.key().user().equals(user)) {
-                return subject(valid.key());
-            }
-        }
-        return null;
+        return users.get(user);
     }
 
     /** A key's user, plan, team and org, without the key itself. */

@@ -90,6 +90,7 @@ class KeysTest {
         assertThat(keys.service("tg-a")).isFalse(); // a client key is not a service key
         // the decision API's subject for a user: its live key's user, plan, team and org, without the key
         assertThat(keys.subjectOf("alice")).isEqualTo(Subject.user("alice", "free").inOrg("acme"));
+        assertThat(keys.subjectOf("alice")).isSameAs(keys.subjectOf("alice")); // built once, as a key's subject is
         assertThat(keys.subjectOf("carol")).isNull();
     }
 }
